@@ -1,0 +1,41 @@
+/**
+ * Errors that cross the contract carry a stable code and a message meant for a person. Rich Error
+ * objects do not survive IPC or JSON, so everything user-facing is a WorkbenchError.
+ */
+export const ERROR_CODES = [
+  'BAD_INPUT',
+  'NOT_FOUND',
+  'ALREADY_EXISTS',
+  'CHECKPOINT_MISMATCH',
+  'CHECKPOINT_UNSAFE',
+  'CHECKPOINT_CORRUPT',
+  'CHECKSUM_MISMATCH',
+  'NETWORK',
+  'OFFLINE',
+  'IO',
+  'BACKEND',
+  'CANCELLED',
+  'NOT_AVAILABLE',
+  'INTERNAL',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export class WorkbenchError extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'WorkbenchError';
+    this.code = code;
+  }
+}
+
+export interface ErrorData {
+  code: ErrorCode;
+  message: string;
+}
+
+export function toErrorData(error: unknown): ErrorData {
+  if (error instanceof WorkbenchError) return { code: error.code, message: error.message };
+  const message = error instanceof Error ? error.message : String(error);
+  return { code: 'INTERNAL', message };
+}

@@ -1,0 +1,66 @@
+/**
+ * The resnet-workbench command line. Exit codes: 0 success, 1 failure, 2 usage error (one line).
+ */
+import { Command, CommanderError } from 'commander';
+import { WorkbenchError, toErrorData } from '../../common/errors';
+import { registerInfo } from './commands/info';
+import { NotAvailableError, registerPlanned, type CliContext } from './context';
+import { UsageError } from './usage';
+import { APP_VERSION } from '../appVersion';
+
+export function buildProgram(ctx: CliContext): Command {
+  const program = new Command('resnet-workbench')
+    .description('Transfer learning on image folders with torchvision-exact ResNets (18 to 152).')
+    .version(APP_VERSION)
+    .showHelpAfterError(false)
+    .configureOutput({
+      writeOut: (s) => ctx.streams.stdout.write(s),
+      writeErr: (s) => ctx.streams.stderr.write(s),
+      // Our own one-line usage message is printed by runCli.
+      outputError: () => {},
+    })
+    .exitOverride();
+  registerInfo(program, ctx);
+  registerPlanned(program, 'scan', 'check an image folder: classes, counts, unreadable files, leakage');
+  registerPlanned(program, 'train', 'train a ResNet on an image folder');
+  registerPlanned(program, 'predict', 'classify images with a checkpoint or a trained model');
+  registerPlanned(program, 'export', 'export a trained model to tfjs, ONNX, .pth or safetensors');
+  registerPlanned(program, 'weights', 'list, download or import pretrained ImageNet weights');
+  registerPlanned(program, 'serve', 'serve the workbench UI to a browser');
+  registerPlanned(program, 'demo', 'train on the bundled sample data set and show the results');
+  // Sub-commands inherit the error handling above.
+  for (const command of program.commands) {
+    command.exitOverride().configureOutput({
+      writeOut: (s) => ctx.streams.stdout.write(s),
+      writeErr: (s) => ctx.streams.stderr.write(s),
+      outputError: () => {},
+    });
+  }
+  return program;
+}
+
+/** Run the command line; resolves to the process exit code. */
+export async function runCli(argv: readonly string[], ctx: CliContext = { streams: process }): Promise<number> {
+  const program = buildProgram(ctx);
+  const jsonMode = argv.includes('--json');
+  const fail = (code: number, kind: string, message: string, errorCode?: string): number => {
+    const oneLine = message.split('\n')[0] ?? message;
+    if (jsonMode) ctx.streams.stdout.write(`${JSON.stringify({ ok: false, error: { code: errorCode ?? kind, message: oneLine } })}\n`);
+    ctx.streams.stderr.write(`resnet-workbench: ${oneLine}\n`);
+    return code;
+  };
+  try {
+    await program.parseAsync([...argv]);
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return 0;
+      return fail(2, 'USAGE', error.message.replace(/^error: /, ''));
+    }
+    if (error instanceof UsageError) return fail(2, 'USAGE', error.message);
+    if (error instanceof NotAvailableError) return fail(1, 'NOT_AVAILABLE', error.message);
+    if (error instanceof WorkbenchError) return fail(1, error.code, error.message, error.code);
+    const data = toErrorData(error);
+    return fail(1, data.code, data.message);
+  }
+}
