@@ -4,6 +4,9 @@
 import { Command, CommanderError } from 'commander';
 import { WorkbenchError, toErrorData } from '../../common/errors';
 import { registerInfo } from './commands/info';
+import { registerPredict } from './commands/predict';
+import { registerScan } from './commands/scan';
+import { registerWeights } from './commands/weights';
 import { NotAvailableError, registerPlanned, type CliContext } from './context';
 import { UsageError } from './usage';
 import { APP_VERSION } from '../appVersion';
@@ -21,11 +24,11 @@ export function buildProgram(ctx: CliContext): Command {
     })
     .exitOverride();
   registerInfo(program, ctx);
-  registerPlanned(program, 'scan', 'check an image folder: classes, counts, unreadable files, leakage');
+  registerScan(program, ctx);
   registerPlanned(program, 'train', 'train a ResNet on an image folder');
-  registerPlanned(program, 'predict', 'classify images with a checkpoint or a trained model');
+  registerPredict(program, ctx);
   registerPlanned(program, 'export', 'export a trained model to tfjs, ONNX, .pth or safetensors');
-  registerPlanned(program, 'weights', 'list, download or import pretrained ImageNet weights');
+  registerWeights(program, ctx);
   registerPlanned(program, 'serve', 'serve the workbench UI to a browser');
   registerPlanned(program, 'demo', 'train on the bundled sample data set and show the results');
   // Sub-commands inherit the error handling above.
