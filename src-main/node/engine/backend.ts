@@ -102,6 +102,9 @@ export function hasConvGradients(tfjsBackend: string): boolean {
  * made once; later calls with the same request return the same answer.
  */
 export async function initBackend(request: BackendRequest = {}): Promise<BackendInfo> {
+  // We report the backend and its limits ourselves (`info`, engine.info); tfjs' console banners
+  // ("install our node backend") would only interleave with CLI output.
+  tf.env().set('PROD', true);
   const candidates = request.candidates ?? BACKEND_NAMES;
   if (active && candidates.includes(active.backend) && (!request.requireConvGradients || active.convGradients)) {
     return active;
