@@ -15,6 +15,8 @@ export const ERROR_CODES = [
   'IO',
   'BACKEND',
   'CANCELLED',
+  'TRAINING_DIVERGED',
+  'OUT_OF_MEMORY',
   'NOT_AVAILABLE',
   'INTERNAL',
 ] as const;

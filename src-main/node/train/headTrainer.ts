@@ -1,0 +1,188 @@
+/**
+ * Trains the classifier head (torchvision's `fc`) on cached backbone features: the reference recipe
+ * (frozen backbone, new last layer) without running the backbone again every epoch.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { WorkbenchError } from '../../common/errors';
+import { deriveSeed, seededRandom, shuffledIndices } from '../../common/random';
+import { learningRateAt, type ScheduleName } from '../../common/schedules';
+import { TorchStyleOptimizer, type OptimizerConfig } from './optimizers';
+
+/** Features [count × channels] with one class index per row. */
+export interface FeatureSet {
+  features: Float32Array;
+  labels: Int32Array;
+  channels: number;
+}
+
+export interface HeadTrainingOptions {
+  numClasses: number;
+  epochs: number;
+  batchSize: number;
+  lr: number;
+  schedule: ScheduleName;
+  optimizer: OptimizerConfig;
+  seed: number;
+  /** Stop after this many epochs without a better validation accuracy. Default: never. */
+  patience?: number;
+  signal?: AbortSignal;
+  onBatch?: (e: { epoch: number; batch: number; batches: number; loss: number; accuracy: number; lr: number }) => void;
+  /** Called after each epoch with its validation scores; return value ignored. */
+  onEpoch?: (e: HeadEpochResult) => void | Promise<void>;
+}
+
+export interface HeadEpochResult {
+  epoch: number;
+  trainLoss: number;
+  trainAccuracy: number;
+  valLoss: number | null;
+  valAccuracy: number | null;
+  lr: number;
+  seconds: number;
+}
+
+export interface HeadWeights {
+  /** [channels, classes], tfjs Dense layout. */
+  kernel: Float32Array;
+  bias: Float32Array;
+}
+
+export interface HeadTrainingResult {
+  best: HeadWeights;
+  bestEpoch: number;
+  last: HeadWeights;
+  history: HeadEpochResult[];
+  stoppedEarly: boolean;
+}
+
+/** torch.nn.Linear's default initialisation: U(-1/sqrt(in), 1/sqrt(in)) for weight and bias. */
+export function initialHead(channels: number, numClasses: number, seed: number): HeadWeights {
+  const random = seededRandom(deriveSeed(seed, 'head-init'));
+  const bound = 1 / Math.sqrt(channels);
+  const draw = (n: number): Float32Array => Float32Array.from({ length: n }, () => (random() * 2 - 1) * bound);
+  return { kernel: draw(channels * numClasses), bias: draw(numClasses) };
+}
+
+function rows(set: FeatureSet): number {
+  return set.labels.length;
+}
+
+/** Mean cross-entropy and accuracy of a head on a feature set, in batches. */
+export function evaluateHead(kernel: tf.Tensor2D, bias: tf.Tensor1D, set: FeatureSet, batchSize = 512): { loss: number; accuracy: number; logits: Float32Array } {
+  const n = rows(set);
+  const k = bias.shape[0];
+  const logits = new Float32Array(n * k);
+  let lossSum = 0;
+  let correct = 0;
+  for (let start = 0; start < n; start += batchSize) {
+    const end = Math.min(n, start + batchSize);
+    const [loss, hits, out] = tf.tidy(() => {
+      const x = tf.tensor2d(set.features.subarray(start * set.channels, end * set.channels), [end - start, set.channels]);
+      const labels = tf.tensor1d(set.labels.subarray(start, end), 'int32');
+      const z = tf.add(tf.matMul(x, kernel), bias);
+      const l = tf.losses.softmaxCrossEntropy(tf.oneHot(labels, k), z, undefined, undefined, tf.Reduction.SUM);
+      const h = tf.sum(tf.cast(tf.equal(tf.argMax(z, 1), labels), 'float32'));
+      return [l.dataSync()[0] as number, h.dataSync()[0] as number, z.dataSync() as Float32Array];
+    });
+    lossSum += loss;
+    correct += hits;
+    logits.set(out, start * k);
+  }
+  return { loss: n > 0 ? lossSum / n : 0, accuracy: n > 0 ? correct / n : 0, logits };
+}
+
+export async function trainHead(train: FeatureSet, val: FeatureSet | undefined, o: HeadTrainingOptions, start?: HeadWeights): Promise<HeadTrainingResult> {
+  const n = rows(train);
+  if (n === 0) throw new WorkbenchError('BAD_INPUT', 'There are no training images to learn from.');
+  const init = start ?? initialHead(train.channels, o.numClasses, o.seed);
+  const kernel = tf.tidy(() => tf.variable(tf.tensor2d(init.kernel, [train.channels, o.numClasses]), true, 'fc/kernel'));
+  const bias = tf.tidy(() => tf.variable(tf.tensor1d(init.bias), true, 'fc/bias'));
+  const optimizer = new TorchStyleOptimizer(o.optimizer);
+  const batches = Math.ceil(n / o.batchSize);
+  const totalSteps = batches * o.epochs;
+  const snapshot = (): HeadWeights => ({ kernel: kernel.dataSync().slice() as Float32Array, bias: bias.dataSync().slice() as Float32Array });
+  let best = snapshot();
+  let bestEpoch = 0;
+  let bestScore = Number.NEGATIVE_INFINITY;
+  let sinceBest = 0;
+  let stoppedEarly = false;
+  const history: HeadEpochResult[] = [];
+  try {
+    for (let epoch = 1; epoch <= o.epochs; epoch++) {
+      const started = performance.now();
+      const order = shuffledIndices(n, seededRandom(deriveSeed(o.seed, 'head-shuffle', epoch)));
+      let lossSum = 0;
+      let correct = 0;
+      let lr = o.lr;
+      for (let b = 0; b < batches; b++) {
+        if (o.signal?.aborted) throw new WorkbenchError('CANCELLED', 'Training was cancelled.');
+        const idx = order.slice(b * o.batchSize, (b + 1) * o.batchSize);
+        const x = new Float32Array(idx.length * train.channels);
+        const y = new Int32Array(idx.length);
+        idx.forEach((row, i) => {
+          x.set(train.features.subarray(row * train.channels, (row + 1) * train.channels), i * train.channels);
+          y[i] = train.labels[row] as number;
+        });
+        const step = (epoch - 1) * batches + b;
+        lr = learningRateAt(step, { schedule: o.schedule, lr: o.lr, totalSteps });
+        const { loss, hits } = tf.tidy(() => {
+          const xs = tf.tensor2d(x, [idx.length, train.channels]);
+          const labels = tf.tensor1d(y, 'int32');
+          const ys = tf.oneHot(labels, o.numClasses);
+          // Score the batch with the weights the loss was computed with (before the step).
+          const h = tf.sum(tf.cast(tf.equal(tf.argMax(tf.add(tf.matMul(xs, kernel), bias), 1), labels), 'float32')).dataSync()[0] as number;
+          const { value, grads } = tf.variableGrads(
+            () => tf.losses.softmaxCrossEntropy(ys, tf.add(tf.matMul(xs, kernel), bias)) as tf.Scalar,
+            [kernel, bias],
+          );
+          const l = value.dataSync()[0] as number;
+          if (!Number.isFinite(l)) {
+            return { loss: l, hits: 0 };
+          }
+          optimizer.applyGradients(new Map<tf.Variable, tf.Tensor>([[kernel, grads[kernel.name] as tf.Tensor], [bias, grads[bias.name] as tf.Tensor]]), () => lr);
+          return { loss: l, hits: h };
+        });
+        if (!Number.isFinite(loss)) {
+          throw new WorkbenchError(
+            'TRAINING_DIVERGED',
+            `The loss became ${loss} at epoch ${epoch}, batch ${b + 1} (learning rate ${lr.toPrecision(3)}). Try a lower learning rate; the last good checkpoint is kept.`,
+          );
+        }
+        lossSum += loss * idx.length;
+        correct += hits;
+        o.onBatch?.({ epoch, batch: b + 1, batches, loss, accuracy: hits / idx.length, lr });
+      }
+      const scores = val && rows(val) > 0 ? evaluateHead(kernel as tf.Tensor2D, bias as tf.Tensor1D, val) : undefined;
+      const result: HeadEpochResult = {
+        epoch,
+        trainLoss: lossSum / n,
+        trainAccuracy: correct / n,
+        valLoss: scores?.loss ?? null,
+        valAccuracy: scores?.accuracy ?? null,
+        lr,
+        seconds: (performance.now() - started) / 1000,
+      };
+      history.push(result);
+      // Without validation data, the last epoch is the best we can tell.
+      const score = scores ? scores.accuracy - scores.loss * 1e-9 : epoch;
+      if (score > bestScore) {
+        bestScore = score;
+        bestEpoch = epoch;
+        best = snapshot();
+        sinceBest = 0;
+      } else {
+        sinceBest++;
+      }
+      await o.onEpoch?.(result);
+      if (o.patience !== undefined && sinceBest >= o.patience && epoch < o.epochs) {
+        stoppedEarly = true;
+        break;
+      }
+    }
+    return { best, bestEpoch, last: snapshot(), history, stoppedEarly };
+  } finally {
+    optimizer.dispose();
+    kernel.dispose();
+    bias.dispose();
+  }
+}

@@ -1,0 +1,101 @@
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { WorkbenchError } from '../../../src-main/common/errors';
+import { deriveSeed, seededRandom } from '../../../src-main/common/random';
+import { initBackend } from '../../../src-main/node/engine/backend';
+import { trainHead, type FeatureSet, type HeadTrainingOptions } from '../../../src-main/node/train/headTrainer';
+
+/** Three Gaussian clusters in 16 dimensions: linearly separable, as good features are. */
+function clusters(perClass: number, seed: number, spread = 0.6): FeatureSet {
+  const random = seededRandom(seed);
+  const channels = 16;
+  const classes = 3;
+  const features = new Float32Array(perClass * classes * channels);
+  const labels = new Int32Array(perClass * classes);
+  for (let i = 0; i < perClass * classes; i++) {
+    const c = i % classes;
+    labels[i] = c;
+    for (let j = 0; j < channels; j++) {
+      const centre = j % classes === c ? 2 : 0;
+      const noise = Math.sqrt(-2 * Math.log(random() + 1e-12)) * Math.cos(2 * Math.PI * random());
+      features[i * channels + j] = centre + spread * noise;
+    }
+  }
+  return { features, labels, channels };
+}
+
+const base: HeadTrainingOptions = {
+  numClasses: 3,
+  epochs: 5,
+  batchSize: 16,
+  lr: 1e-2,
+  schedule: 'constant',
+  optimizer: { name: 'adam' },
+  seed: 7,
+};
+
+describe('head training on cached features', () => {
+  beforeAll(async () => {
+    await initBackend({ candidates: ['cpu'] });
+  });
+
+  it('learns separable classes, reports every batch and epoch, and frees its tensors', async () => {
+    const train = clusters(40, 1);
+    const val = clusters(20, 2);
+    const before = tf.memory().numTensors;
+    const batches: number[] = [];
+    const epochs: number[] = [];
+    const result = await trainHead(train, val, { ...base, onBatch: (e) => batches.push(e.loss), onEpoch: (e) => void epochs.push(e.epoch) });
+    expect(tf.memory().numTensors).toBe(before);
+    expect(batches).toHaveLength(5 * Math.ceil(120 / 16));
+    expect(epochs).toEqual([1, 2, 3, 4, 5]);
+    const last = result.history.at(-1)!;
+    expect(last.valAccuracy).toBeGreaterThan(0.95);
+    expect(last.trainLoss).toBeLessThan(result.history[0]!.trainLoss);
+    expect(result.best.kernel).toHaveLength(16 * 3);
+  });
+
+  it('is reproducible for a seed and differs for another', async () => {
+    const train = clusters(30, 3);
+    const a = await trainHead(train, undefined, base);
+    const b = await trainHead(train, undefined, base);
+    const c = await trainHead(train, undefined, { ...base, seed: deriveSeed(8, 'other') });
+    expect(Array.from(a.last.kernel)).toEqual(Array.from(b.last.kernel));
+    expect(Array.from(a.last.kernel)).not.toEqual(Array.from(c.last.kernel));
+  });
+
+  it('keeps the best epoch and stops early when validation stops improving', async () => {
+    const train = clusters(30, 4, 3);
+    const val = clusters(10, 5, 3);
+    const result = await trainHead(train, val, { ...base, epochs: 30, lr: 0.5, patience: 2 });
+    const accuracies = result.history.map((h) => h.valAccuracy as number);
+    expect(result.stoppedEarly).toBe(true);
+    expect(result.history.length).toBeLessThan(30);
+    expect(accuracies[result.bestEpoch - 1]).toBe(Math.max(...accuracies));
+  });
+
+  it('stops with a clear error when the loss diverges, and leaks nothing', async () => {
+    const train = clusters(30, 6);
+    train.features[5] = Number.POSITIVE_INFINITY;
+    const before = tf.memory().numTensors;
+    const error = await trainHead(train, undefined, base).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(WorkbenchError);
+    expect((error as WorkbenchError).code).toBe('TRAINING_DIVERGED');
+    expect((error as Error).message).toMatch(/lower learning rate/);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('stops at a batch boundary when cancelled', async () => {
+    const controller = new AbortController();
+    let seen = 0;
+    const error = await trainHead(clusters(30, 6), undefined, {
+      ...base,
+      signal: controller.signal,
+      onBatch: () => {
+        if (++seen === 3) controller.abort();
+      },
+    }).catch((e: unknown) => e);
+    expect((error as WorkbenchError).code).toBe('CANCELLED');
+    expect(seen).toBe(3);
+  });
+});
