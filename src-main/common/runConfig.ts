@@ -1,0 +1,75 @@
+/**
+ * A training run's configuration: one schema shared by the CLI, the UI and the run folder's
+ * config.json. Defaults follow the reference recipe (frozen ResNet-18, new head, Adam at 1e-3,
+ * 10 epochs), done right: inference-mode BatchNorm, normalized inputs, features computed once.
+ */
+import { z } from 'zod';
+import { RESNET_DEPTHS } from './resnetSpec';
+import { SCHEDULES } from './schedules';
+
+export const TRAINING_MODES = ['linear', 'finetune'] as const;
+export type TrainingMode = (typeof TRAINING_MODES)[number];
+
+/** How deep fine-tuning reaches: `layer4` trains layer4 + head, `layer3` also layer3, `all` everything. */
+export const UNFREEZE_DEPTHS = ['layer4', 'layer3', 'all'] as const;
+export type UnfreezeDepth = (typeof UNFREEZE_DEPTHS)[number];
+
+const channelTriple = z.tuple([z.number(), z.number(), z.number()]);
+
+export const runConfigSchema = z.strictObject({
+  /** Train folder in ImageFolder layout. */
+  trainDir: z.string().min(1),
+  /** Test folder; when absent, `valSplit` of the train folder is held out instead. */
+  testDir: z.string().min(1).optional(),
+  /** Stratified fraction of the train folder held out for validation when there is no test folder. Default 0.2. */
+  valSplit: z.number().gt(0).lt(1).default(0.2),
+  /** ResNet depth. Default 18. */
+  depth: z.union(RESNET_DEPTHS.map((d) => z.literal(d))).default(18),
+  /** 'imagenet' (torchvision's weights, cached or downloaded), 'none' (random init) or a checkpoint path. Default 'imagenet'. */
+  weights: z.string().min(1).default('imagenet'),
+  /** Which torchvision ImageNet weights. Default 'IMAGENET1K_V1'. */
+  weightsVariant: z.enum(['IMAGENET1K_V1', 'IMAGENET1K_V2']).default('IMAGENET1K_V1'),
+  /** 'linear': frozen backbone, head trained on cached features. 'finetune': also train backbone stages. Default 'linear'. */
+  mode: z.enum(TRAINING_MODES).default('linear'),
+  /** Fine-tune depth. Default 'layer4'. */
+  unfreeze: z.enum(UNFREEZE_DEPTHS).default('layer4'),
+  /** Default 10. */
+  epochs: z.number().int().min(1).max(1000).default(10),
+  /** Head learning rate. Default 1e-3. */
+  lr: z.number().positive().max(10).default(1e-3),
+  /** Backbone learning rate as a fraction of `lr` when fine-tuning. Default 0.1. */
+  backboneLrScale: z.number().positive().max(1).default(0.1),
+  /** Default 32. */
+  batchSize: z.number().int().min(1).max(4096).default(32),
+  /** Default 'adam'. */
+  optimizer: z.enum(['adam', 'sgd']).default('adam'),
+  /** SGD momentum. Default 0.9. */
+  momentum: z.number().min(0).lt(1).default(0.9),
+  /** L2 weight decay. Default 0. */
+  weightDecay: z.number().min(0).max(1).default(0),
+  /** Default 'constant'. */
+  schedule: z.enum(SCHEDULES).default('constant'),
+  /** Input side in pixels. Default 224. */
+  imageSize: z.number().int().min(32).max(1024).default(224),
+  /** Eval center-crop fraction; 1 is a plain resize. Default 0.875. */
+  crop: z.number().gt(0).max(1).default(0.875),
+  /** Random resized crop + horizontal flip for training images. Default true. */
+  augment: z.boolean().default(true),
+  /** Linear mode with augmentation: augmented views cached per training image. Default 2. */
+  views: z.number().int().min(1).max(16).default(2),
+  /** Stop after this many epochs without a better validation accuracy; absent = never. */
+  patience: z.number().int().min(1).optional(),
+  /** Seed for shuffling, augmentation, splits and head initialisation. Default 0. */
+  seed: z.number().int().min(0).max(2 ** 32 - 1).default(0),
+  /** Per-channel normalization. Default ImageNet's. */
+  mean: channelTriple.default([0.485, 0.456, 0.406]),
+  std: channelTriple.default([0.229, 0.224, 0.225]),
+});
+
+export type RunConfigInput = z.input<typeof runConfigSchema>;
+export type RunConfig = z.output<typeof runConfigSchema>;
+
+/** Fill defaults and validate; throws a ZodError naming the offending field. */
+export function resolveRunConfig(input: RunConfigInput): RunConfig {
+  return runConfigSchema.parse(input);
+}
