@@ -1,0 +1,104 @@
+/**
+ * The Electron main process: app lifecycle, the one window, its security settings and the IPC
+ * transport of the contract. The engine is the same Workbench service the CLI and the browser mode
+ * use; this file only wires it to Electron.
+ */
+import { app, BrowserWindow, ipcMain, session, type WebContents } from 'electron';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Workbench } from '../node/service/workbench';
+import { registerContractHandlers, sendEvent } from './ipc';
+import {
+  appEntryFor,
+  isAllowedNavigation,
+  secureWebPreferences,
+  withContentSecurityPolicy,
+  type AppEntry,
+} from './security';
+
+/** Built layout (electron-vite): out/main/index.js, out/preload/index.cjs, out/renderer/index.html. */
+const PRELOAD_PATH = fileURLToPath(new URL('../preload/index.cjs', import.meta.url));
+const RENDERER_INDEX_PATH = fileURLToPath(new URL('../renderer/index.html', import.meta.url));
+
+const entry: AppEntry = appEntryFor({
+  // Set by `electron-vite dev` only; a packaged app always loads its own files.
+  devServerUrl: app.isPackaged ? undefined : process.env.ELECTRON_RENDERER_URL,
+  indexFileUrl: pathToFileURL(RENDERER_INDEX_PATH).href,
+});
+
+let mainWindow: BrowserWindow | undefined;
+
+/** Rules for every webContents the app ever creates, windows or not. */
+function lockDown(contents: WebContents): void {
+  contents.setWindowOpenHandler(() => ({ action: 'deny' }));
+  contents.on('will-navigate', (event, url) => {
+    if (!isAllowedNavigation(url, entry)) event.preventDefault();
+  });
+  contents.on('will-redirect', (event, url) => {
+    if (!isAllowedNavigation(url, entry)) event.preventDefault();
+  });
+  contents.on('will-attach-webview', (event) => event.preventDefault());
+}
+
+function lockDownSession(): void {
+  session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
+  session.defaultSession.setPermissionCheckHandler(() => false);
+  session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
+    callback({ responseHeaders: withContentSecurityPolicy(details.responseHeaders) });
+  });
+}
+
+function createWindow(): BrowserWindow {
+  const window = new BrowserWindow({
+    width: 1280,
+    height: 860,
+    minWidth: 900,
+    minHeight: 600,
+    title: 'ResNet Workbench',
+    show: false,
+    webPreferences: secureWebPreferences(PRELOAD_PATH),
+  });
+  window.once('ready-to-show', () => window.show());
+  if (entry.kind === 'dev') void window.loadURL(entry.origin);
+  else void window.loadFile(RENDERER_INDEX_PATH);
+  return window;
+}
+
+function start(): void {
+  // The engine keeps weights and runs in the app's data folder unless told otherwise.
+  process.env.RESNET_WORKBENCH_DATA ??= app.getPath('userData');
+  const workbench = new Workbench();
+
+  lockDownSession();
+  registerContractHandlers(ipcMain, workbench, () => ({
+    webContentsIds: new Set(mainWindow && !mainWindow.isDestroyed() ? [mainWindow.webContents.id] : []),
+    entry,
+  }));
+  workbench.onEvent((message) => {
+    if (mainWindow && !mainWindow.isDestroyed()) sendEvent((channel, payload) => mainWindow?.webContents.send(channel, payload), message);
+  });
+
+  mainWindow = createWindow();
+  app.on('activate', () => {
+    // macOS: clicking the dock icon with no window open opens one.
+    if (BrowserWindow.getAllWindows().length === 0) mainWindow = createWindow();
+  });
+}
+
+// Renderers get Chromium's sandbox whatever a window's options say.
+app.enableSandbox();
+app.on('web-contents-created', (_event, contents) => lockDown(contents));
+
+if (!app.requestSingleInstanceLock()) {
+  // Another instance owns the data folder: hand over to it (it focuses its window) and leave.
+  app.quit();
+} else {
+  app.on('second-instance', () => {
+    if (!mainWindow || mainWindow.isDestroyed()) return;
+    if (mainWindow.isMinimized()) mainWindow.restore();
+    mainWindow.focus();
+  });
+  app.on('window-all-closed', () => {
+    if (process.platform !== 'darwin') app.quit();
+  });
+  void app.whenReady().then(start);
+}

@@ -1,0 +1,53 @@
+/**
+ * The Electron IPC transport of the contract: one `ipcMain.handle` per call, all registered by one
+ * function so none can skip the sender check, and the service's events sent to the window.
+ * Parameters are validated by `Workbench.dispatch` before any engine code runs.
+ */
+import { CALL_NAMES, callChannel, eventChannel, type Reply, type Unsubscribe } from '../common/contract';
+import type { WorkbenchEvent } from '../node/service/workbench';
+import { senderFactsOf, isTrustedSender, type InvokeEventLike, type TrustedSenders } from './security';
+
+/** What registration needs of `ipcMain` (narrowed so it can be faked in tests). */
+export interface InvokeRegistry {
+  handle(channel: string, listener: (event: InvokeEventLike, ...args: unknown[]) => Promise<unknown>): void;
+  removeHandler(channel: string): void;
+}
+
+/** What registration needs of the Workbench service. */
+export interface CallDispatcher {
+  dispatch(call: string, rawParams: unknown): Promise<Reply<unknown>>;
+}
+
+export class UntrustedSenderError extends Error {
+  override name = 'UntrustedSenderError';
+}
+
+/**
+ * Registers every contract call. A message from anything but our window's main frame showing our
+ * page is refused (the invoke rejects; it gets no envelope). Returns a function removing them all.
+ */
+export function registerContractHandlers(
+  ipc: InvokeRegistry,
+  service: CallDispatcher,
+  trusted: () => TrustedSenders,
+  log: (message: string) => void = console.warn,
+): Unsubscribe {
+  for (const call of CALL_NAMES) {
+    ipc.handle(callChannel(call), async (event, rawParams) => {
+      const sender = senderFactsOf(event);
+      if (!isTrustedSender(sender, trusted())) {
+        log(`Refused '${call}' from webContents ${sender.webContentsId} at ${sender.frameUrl ?? '(no frame)'}`);
+        throw new UntrustedSenderError(`'${call}' refused: the sender is not the workbench window.`);
+      }
+      return service.dispatch(call, rawParams);
+    });
+  }
+  return () => {
+    for (const call of CALL_NAMES) ipc.removeHandler(callChannel(call));
+  };
+}
+
+/** Sends one service event to a window (`webContents.send`), on the event's own channel. */
+export function sendEvent(send: (channel: string, payload: unknown) => void, message: WorkbenchEvent): void {
+  send(eventChannel(message.event), message.payload);
+}
