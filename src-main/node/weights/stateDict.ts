@@ -68,3 +68,59 @@ export function toFloat32(tensor: HostTensor): Float32Array {
   }
   return out;
 }
+
+/** Bytes per element of each dtype, as PyTorch and safetensors store them. */
+export const DTYPE_ELEMENT_BYTES: Readonly<Record<TensorDType, number>> = {
+  float64: 8,
+  float32: 4,
+  float16: 2,
+  bfloat16: 2,
+  int64: 8,
+  int32: 4,
+  int16: 2,
+  int8: 1,
+  uint8: 1,
+  bool: 1,
+};
+
+/**
+ * `count` elements of `dtype` from little-endian `bytes`. The result is a view into `bytes` when its
+ * offset is aligned for the element size (so a 200 MB checkpoint is not copied), a copy otherwise.
+ * Callers that keep views must treat the data as read-only: it aliases the file buffer.
+ */
+export function tensorDataFromBytes(dtype: TensorDType, bytes: Uint8Array, count: number): HostTensorData {
+  const size = DTYPE_ELEMENT_BYTES[dtype];
+  const byteLength = count * size;
+  if (bytes.byteLength < byteLength) {
+    throw new RangeError(`need ${byteLength} bytes for ${count} ${dtype} values, have ${bytes.byteLength}`);
+  }
+  let source = bytes.subarray(0, byteLength);
+  // new Uint8Array(view) copies (Buffer.prototype.slice would not).
+  if (source.byteOffset % size !== 0) source = new Uint8Array(source);
+  const { buffer, byteOffset } = source;
+  switch (dtype) {
+    case 'float64':
+      return new Float64Array(buffer, byteOffset, count);
+    case 'float32':
+      return new Float32Array(buffer, byteOffset, count);
+    case 'float16':
+    case 'bfloat16':
+      return new Uint16Array(buffer, byteOffset, count);
+    case 'int64':
+      return new BigInt64Array(buffer, byteOffset, count);
+    case 'int32':
+      return new Int32Array(buffer, byteOffset, count);
+    case 'int16':
+      return new Int16Array(buffer, byteOffset, count);
+    case 'int8':
+      return new Int8Array(buffer, byteOffset, count);
+    case 'uint8':
+    case 'bool':
+      return new Uint8Array(buffer, byteOffset, count);
+  }
+}
+
+/** The raw little-endian bytes of a tensor's data (a view, not a copy). */
+export function tensorDataBytes(data: HostTensorData): Uint8Array {
+  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+}
