@@ -111,8 +111,14 @@ export class ZipArchive {
         const length = this.u16(extra + 2);
         if (id === 0x0001) {
           let field = extra + 4;
-          if (size === 0xffffffff) (size = this.u64(field)), (field += 8);
-          if (compressedSize === 0xffffffff) (compressedSize = this.u64(field)), (field += 8);
+          if (size === 0xffffffff) {
+            size = this.u64(field);
+            field += 8;
+          }
+          if (compressedSize === 0xffffffff) {
+            compressedSize = this.u64(field);
+            field += 8;
+          }
           if (localOffset === 0xffffffff) localOffset = this.u64(field);
         }
         extra += 4 + length;
