@@ -1,8 +1,19 @@
 /**
- * Image decoding with sharp. Every image becomes 8-bit sRGB, 3 channels, EXIF orientation applied.
+ * Image decoding with sharp. Every image becomes 8-bit sRGB, 3 channels, EXIF orientation applied:
+ * grey and 16-bit images are widened/scaled, CMYK goes through its ICC profile (or libvips' default
+ * CMYK profile), palettes are expanded and alpha is dropped (as PIL's `convert('RGB')` does, which
+ * torchvision's loader uses).
+ *
+ * Safety: the format is sniffed from the content (never the extension), and the pixel count is
+ * read from the header and checked against a limit before any pixel is decoded. A file that cannot
+ * be used comes back as an {@link ImageProblem}, never as an exception, from the `check`/`try`
+ * functions; {@link decodeImage} throws a WorkbenchError for callers that want one image or nothing.
  */
-import sharp, { type Sharp } from 'sharp';
+import { readFile } from 'node:fs/promises';
+import sharp, { type Metadata, type Sharp } from 'sharp';
 import { WorkbenchError } from '../../common/errors';
+import { DECODABLE_FORMATS, sniffImageFormat, type SniffedFormat } from './formats';
+import { describeFsError } from './issues';
 
 /** Interleaved (HWC) 8-bit RGB pixels. */
 export interface RgbImage {
@@ -19,6 +30,24 @@ export interface DecodeOptions {
   maxPixels?: number;
 }
 
+/** Why bytes could not become an image. */
+export interface ImageProblem {
+  reason: 'not-an-image' | 'unsupported-format' | 'zero-bytes' | 'truncated' | 'corrupt' | 'too-many-pixels';
+  detail: string;
+}
+
+/** What the header says, before any pixel is decoded. */
+export interface ImageHeader {
+  format: SniffedFormat;
+  /** Width and height as displayed, i.e. after EXIF orientation. */
+  width: number;
+  height: number;
+  /** EXIF orientation 1–8, when present. */
+  orientation?: number;
+}
+
+export type Checked<T> = { ok: true; value: T } | { ok: false; problem: ImageProblem };
+
 /** A sharp pipeline over a file or buffer that yields oriented, 8-bit, 3-channel sRGB. */
 export function rgbPipeline(input: string | Uint8Array, options: DecodeOptions = {}): Sharp {
   return sharp(input, { limitInputPixels: options.maxPixels ?? DEFAULT_MAX_PIXELS, failOn: 'error' })
@@ -28,13 +57,106 @@ export function rgbPipeline(input: string | Uint8Array, options: DecodeOptions =
     .toFormat('raw', { depth: 'uchar' });
 }
 
-export async function decodeImage(input: string | Uint8Array, options: DecodeOptions = {}): Promise<RgbImage> {
-  try {
-    const { data, info } = await rgbPipeline(input, options).raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
-    if (info.channels !== 3) throw new Error(`expected 3 channels after conversion, got ${info.channels}`);
-    return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height };
-  } catch (error) {
-    const where = typeof input === 'string' ? input : 'image buffer';
-    throw new WorkbenchError('BAD_INPUT', `Cannot decode ${where}: ${(error as Error).message}`, { cause: error });
+function endsWith(bytes: Uint8Array, tail: readonly number[]): boolean {
+  if (bytes.length < tail.length) return false;
+  return tail.every((b, i) => bytes[bytes.length - tail.length + i] === b);
+}
+
+/** Whether a JPEG or PNG lacks its end marker, which is what an interrupted download looks like. */
+function looksTruncated(bytes: Uint8Array, format: SniffedFormat): boolean {
+  if (format === 'jpeg') {
+    // EOI may be followed by padding some cameras add; look for it near the end.
+    const tail = bytes.subarray(Math.max(0, bytes.length - 64));
+    for (let i = tail.length - 2; i >= 0; i--) if (tail[i] === 0xff && tail[i + 1] === 0xd9) return false;
+    return true;
   }
+  if (format === 'png') return !endsWith(bytes, [0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82]);
+  return false;
+}
+
+/** Turn a sharp failure into a reason; truncation is recognised by the missing end marker too. */
+export function describeDecodeFailure(error: unknown, bytes: Uint8Array, format: SniffedFormat): ImageProblem {
+  const message = error instanceof Error ? error.message : String(error);
+  if (/pixel limit/i.test(message)) return { reason: 'too-many-pixels', detail: message };
+  if (looksTruncated(bytes, format) || /truncat|premature end|unexpected end|end of (file|stream|data)/i.test(message)) {
+    return { reason: 'truncated', detail: `${format.toUpperCase()} data ends early (${bytes.length} bytes): ${message}` };
+  }
+  return { reason: 'corrupt', detail: `damaged ${format.toUpperCase()} data: ${message}` };
+}
+
+/** Sniff the format and read the header; checks the pixel limit without decoding pixels. */
+export async function readImageHeader(bytes: Uint8Array, options: DecodeOptions = {}): Promise<Checked<ImageHeader>> {
+  if (bytes.length === 0) return { ok: false, problem: { reason: 'zero-bytes', detail: 'the file is empty (0 bytes)' } };
+  const format = sniffImageFormat(bytes);
+  if (format === undefined) {
+    return { ok: false, problem: { reason: 'not-an-image', detail: 'the content is not a known image format' } };
+  }
+  if (!DECODABLE_FORMATS.has(format)) {
+    const supported = [...DECODABLE_FORMATS].join(', ');
+    return { ok: false, problem: { reason: 'unsupported-format', detail: `${format.toUpperCase()} images are not supported (supported: ${supported})` } };
+  }
+  let metadata: Metadata;
+  try {
+    // No limit here: we want the declared size to report it, and metadata() decodes no pixels.
+    metadata = await sharp(bytes, { limitInputPixels: false, failOn: 'error' }).metadata();
+  } catch (error) {
+    return { ok: false, problem: describeDecodeFailure(error, bytes, format) };
+  }
+  const width = metadata.width;
+  const height = metadata.pageHeight ?? metadata.height;
+  if (!width || !height) return { ok: false, problem: { reason: 'corrupt', detail: 'the header declares no width or height' } };
+  const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
+  if (width * height > maxPixels) {
+    return {
+      ok: false,
+      problem: {
+        reason: 'too-many-pixels',
+        detail: `declares ${width}×${height} = ${(width * height).toLocaleString('en-US')} pixels, above the limit of ${maxPixels.toLocaleString('en-US')}`,
+      },
+    };
+  }
+  const swapped = metadata.orientation !== undefined && metadata.orientation >= 5;
+  return {
+    ok: true,
+    value: {
+      format,
+      width: swapped ? height : width,
+      height: swapped ? width : height,
+      ...(metadata.orientation !== undefined ? { orientation: metadata.orientation } : {}),
+    },
+  };
+}
+
+/** Decode bytes to 8-bit RGB after the header checks; problems are returned, not thrown. */
+export async function tryDecodeImageBytes(bytes: Uint8Array, options: DecodeOptions = {}): Promise<Checked<RgbImage & { format: SniffedFormat }>> {
+  const header = await readImageHeader(bytes, options);
+  if (!header.ok) return header;
+  try {
+    const { data, info } = await rgbPipeline(bytes, options).raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
+    if (info.channels !== 3) {
+      return { ok: false, problem: { reason: 'corrupt', detail: `expected 3 channels after conversion, got ${info.channels}` } };
+    }
+    return {
+      ok: true,
+      value: { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height, format: header.value.format },
+    };
+  } catch (error) {
+    return { ok: false, problem: describeDecodeFailure(error, bytes, header.value.format) };
+  }
+}
+
+/** Decode a file or buffer to 8-bit RGB; throws a WorkbenchError naming the file and the reason. */
+export async function decodeImage(input: string | Uint8Array, options: DecodeOptions = {}): Promise<RgbImage> {
+  const where = typeof input === 'string' ? input : 'image buffer';
+  let bytes: Uint8Array;
+  try {
+    bytes = typeof input === 'string' ? await readFile(input) : input;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new WorkbenchError(code === 'ENOENT' ? 'NOT_FOUND' : 'IO', `Cannot read ${where}: ${describeFsError(error)}`, { cause: error });
+  }
+  const result = await tryDecodeImageBytes(bytes, options);
+  if (!result.ok) throw new WorkbenchError('BAD_INPUT', `Cannot decode ${where}: ${result.problem.reason}: ${result.problem.detail}`);
+  const { data, width, height } = result.value;
+  return { data, width, height };
 }

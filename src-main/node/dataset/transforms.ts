@@ -1,11 +1,14 @@
 /**
  * Image transforms matching torchvision's presets. Eval: resize the shorter side to
  * round(size / crop), then center-crop size × size; crop = 1 is a plain resize to size × size.
+ * Train: `RandomResizedCrop(size)` (torchvision's sampling, including its fallback) then
+ * `RandomHorizontalFlip()`, driven by a seeded {@link Rng}.
  * Output is a normalized float32 HWC array, ready for an NHWC batch.
  */
 import sharp, { type Sharp } from 'sharp';
 import type { Normalization } from '../../common/normalization';
 import { decodeImage, type DecodeOptions, type RgbImage } from './decode';
+import type { Rng } from './random';
 
 export interface EvalTransformOptions {
   /** Output side in pixels. */
@@ -43,17 +46,131 @@ export async function resizeForEval(image: RgbImage, size: number, crop: number)
   return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height };
 }
 
+const lookupTables = new WeakMap<Normalization, Float32Array>();
+
+/**
+ * The 3 × 256 normalized values, `(x / 255 - mean) / std` in float32 exactly as torchvision's
+ * ToTensor + Normalize compute them (each step rounded to float32). A byte has only 256 values, so
+ * a table turns the per-pixel arithmetic into a lookup.
+ */
+function normalizationTable(normalization: Normalization): Float32Array {
+  let table = lookupTables.get(normalization);
+  if (table) return table;
+  table = new Float32Array(3 * 256);
+  const m = Float32Array.from(normalization.mean);
+  const s = Float32Array.from(normalization.std);
+  for (let c = 0; c < 3; c++) {
+    for (let v = 0; v < 256; v++) {
+      table[c * 256 + v] = Math.fround(Math.fround(Math.fround(v / 255) - (m[c] as number)) / (s[c] as number));
+    }
+  }
+  lookupTables.set(normalization, table);
+  return table;
+}
+
+/** Normalize HWC RGB bytes into `out` starting at `offset` (a slot of an NHWC batch). */
+export function normalizeRgbInto(image: RgbImage, normalization: Normalization, out: Float32Array, offset = 0): void {
+  const table = normalizationTable(normalization);
+  const data = image.data;
+  if (offset + data.length > out.length) throw new RangeError(`normalizeRgbInto: ${data.length} values do not fit at offset ${offset} of ${out.length}`);
+  for (let i = 0; i < data.length; i += 3) {
+    out[offset + i] = table[data[i] as number] as number;
+    out[offset + i + 1] = table[256 + (data[i + 1] as number)] as number;
+    out[offset + i + 2] = table[512 + (data[i + 2] as number)] as number;
+  }
+}
+
 /** `(x / 255 - mean) / std` per channel, computed in float32 like torchvision's ToTensor + Normalize. */
 export function normalizeRgb(image: RgbImage, normalization: Normalization): Float32Array {
   const out = new Float32Array(image.data.length);
-  const { mean, std } = normalization;
-  const m = Float32Array.from(mean);
-  const s = Float32Array.from(std);
-  for (let i = 0; i < image.data.length; i++) {
-    const c = i % 3;
-    out[i] = Math.fround(Math.fround(Math.fround((image.data[i] as number) / 255) - (m[c] as number)) / (s[c] as number));
-  }
+  normalizeRgbInto(image, normalization, out, 0);
   return out;
+}
+
+/** torchvision's `RandomResizedCrop` defaults. */
+export const DEFAULT_CROP_SCALE: readonly [number, number] = [0.08, 1];
+export const DEFAULT_CROP_RATIO: readonly [number, number] = [3 / 4, 4 / 3];
+
+export interface TrainTransformOptions {
+  /** Output side in pixels. */
+  size: number;
+  /** Range of the crop's area as a fraction of the image. Default [0.08, 1]. */
+  scale?: readonly [number, number];
+  /** Range of the crop's aspect ratio (width / height). Default [3/4, 4/3]. */
+  ratio?: readonly [number, number];
+  /** Probability of a horizontal flip. Default 0.5. */
+  flipProbability?: number;
+  normalization: Normalization;
+}
+
+/** A crop rectangle in pixels. */
+export interface CropBox {
+  left: number;
+  top: number;
+  width: number;
+  height: number;
+}
+
+/** Python's `round()`: halves go to the even neighbour. */
+export function roundHalfEven(x: number): number {
+  const r = Math.round(x);
+  return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+/**
+ * torchvision's `RandomResizedCrop.get_params`: up to 10 tries at a random area fraction and a
+ * log-uniform aspect ratio; if none fits, the largest center crop whose ratio is within range.
+ */
+export function randomResizedCropBox(
+  width: number,
+  height: number,
+  rng: Rng,
+  scale: readonly [number, number] = DEFAULT_CROP_SCALE,
+  ratio: readonly [number, number] = DEFAULT_CROP_RATIO,
+): CropBox {
+  const area = width * height;
+  const logRatio = [Math.log(ratio[0]), Math.log(ratio[1])] as const;
+  for (let attempt = 0; attempt < 10; attempt++) {
+    const targetArea = area * rng.uniform(scale[0], scale[1]);
+    const aspect = Math.exp(rng.uniform(logRatio[0], logRatio[1]));
+    const w = roundHalfEven(Math.sqrt(targetArea * aspect));
+    const h = roundHalfEven(Math.sqrt(targetArea / aspect));
+    if (w > 0 && w <= width && h > 0 && h <= height) {
+      const top = rng.int(0, height - h + 1);
+      const left = rng.int(0, width - w + 1);
+      return { left, top, width: w, height: h };
+    }
+  }
+  const inRatio = width / height;
+  let w: number;
+  let h: number;
+  if (inRatio < Math.min(ratio[0], ratio[1])) {
+    w = width;
+    h = roundHalfEven(w / Math.min(ratio[0], ratio[1]));
+  } else if (inRatio > Math.max(ratio[0], ratio[1])) {
+    h = height;
+    w = roundHalfEven(h * Math.max(ratio[0], ratio[1]));
+  } else {
+    w = width;
+    h = height;
+  }
+  return { left: Math.floor((width - w) / 2), top: Math.floor((height - h) / 2), width: w, height: h };
+}
+
+/** Crop `box`, resize it to size × size, and mirror left-right when `flip`. */
+export async function cropResizeFlip(image: RgbImage, box: CropBox, size: number, flip: boolean): Promise<RgbImage> {
+  const raw = { raw: { width: image.width, height: image.height, channels: 3 as const } };
+  let pipeline = sharp(image.data, raw).extract(box).resize(size, size, { fit: 'fill' });
+  if (flip) pipeline = pipeline.flop();
+  const { data, info } = await pipeline.raw().toBuffer({ resolveWithObject: true });
+  return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height };
+}
+
+/** RandomResizedCrop then RandomHorizontalFlip, drawing from `rng` in torchvision's order. */
+export async function augmentForTraining(image: RgbImage, options: TrainTransformOptions, rng: Rng): Promise<RgbImage> {
+  const box = randomResizedCropBox(image.width, image.height, rng, options.scale, options.ratio);
+  const flip = rng.next() < (options.flipProbability ?? 0.5);
+  return cropResizeFlip(image, box, options.size, flip);
 }
 
 /** Decode a file and apply the eval transform: normalized HWC float32 of size × size × 3. */

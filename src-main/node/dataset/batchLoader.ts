@@ -1,0 +1,200 @@
+/**
+ * Streams batches of normalized NHWC float32 images and their labels, decoding in parallel ahead of
+ * the consumer. Memory is bounded by the prefetch queue, the batch being filled and the images in
+ * flight; it does not grow with the number of images. The loader is backend-free: batches are plain
+ * typed arrays, and turning them into tensors is the trainer's job.
+ *
+ * Reproducible: the order of epoch e is a shuffle seeded by (seed, e), and each image's augmentation
+ * by (seed, e, image index), so results do not depend on which decode finishes first.
+ */
+import type { DatasetIssue } from './issues';
+import { BoundedQueue } from './boundedQueue';
+import { readFileLimited, DEFAULT_MAX_FILE_BYTES } from './checkImageFile';
+import { tryDecodeImageBytes, type DecodeOptions, type RgbImage } from './decode';
+import { createRng, deriveSeed, shuffledIndices } from './random';
+import { defaultConcurrency } from './parallelism';
+import { augmentForTraining, normalizeRgbInto, resizeForEval, type EvalTransformOptions, type TrainTransformOptions } from './transforms';
+
+export interface LabeledImage {
+  path: string;
+  /** Class index. */
+  label: number;
+}
+
+export type LoaderTransform = { kind: 'train'; options: TrainTransformOptions } | { kind: 'eval'; options: EvalTransformOptions };
+
+export interface BatchLoaderOptions {
+  /** Images per batch. */
+  batchSize: number;
+  transform: LoaderTransform;
+  /** Reshuffle the order every epoch. Default: true for the train transform, false for eval. */
+  shuffle?: boolean;
+  /** Seed of shuffling and augmentation. Default 0. */
+  seed?: number;
+  /** Finished batches held ahead of the consumer. Default 2. */
+  prefetchBatches?: number;
+  /** Images decoded at once. Default: the number of CPUs, at least 2. */
+  concurrency?: number;
+  /** Leave out a last batch smaller than batchSize. Default false. */
+  dropLast?: boolean;
+  /** Pixel limit per image. Default: see DEFAULT_MAX_PIXELS. */
+  maxPixels?: DecodeOptions['maxPixels'];
+  /** Byte limit per file. Default: see DEFAULT_MAX_FILE_BYTES. */
+  maxFileBytes?: number;
+  /** Told once about each file that cannot be used; the file is skipped in this and later epochs. */
+  onIssue?: (issue: DatasetIssue) => void;
+}
+
+export interface Batch {
+  /** NHWC: count × size × size × 3 normalized values. */
+  images: Float32Array;
+  /** Class index per image. */
+  labels: Int32Array;
+  /** Images in the batch; the last batch of an epoch may hold fewer than batchSize. */
+  count: number;
+  /** Image side in pixels. */
+  size: number;
+  paths: string[];
+  epoch: number;
+  /** Position of the batch in its epoch. */
+  index: number;
+}
+
+export interface LoaderStats {
+  /** Most finished batches ever waiting for the consumer (never above prefetchBatches). */
+  maxQueuedBatches: number;
+  /** Decodes started since the loader was created. */
+  decodesStarted: number;
+  /** Files skipped as unusable. */
+  skippedFiles: number;
+}
+
+export interface BatchLoader {
+  /** The batches of epoch `epoch` (0-based); breaking out of the loop stops the decoding. */
+  epoch(epoch: number): AsyncGenerator<Batch, void, undefined>;
+  /** Batches per epoch if every file is usable. */
+  readonly batchesPerEpoch: number;
+  stats(): LoaderStats;
+}
+
+export function createBatchLoader(samples: readonly LabeledImage[], options: BatchLoaderOptions): BatchLoader {
+  const { batchSize, transform } = options;
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`batchSize must be a positive integer, got ${batchSize}`);
+  const size = transform.options.size;
+  const pixelsPerImage = size * size * 3;
+  const shuffle = options.shuffle ?? transform.kind === 'train';
+  const seed = options.seed ?? 0;
+  const prefetch = options.prefetchBatches ?? 2;
+  const concurrency = Math.max(1, options.concurrency ?? defaultConcurrency());
+  const decodeOptions: DecodeOptions = options.maxPixels !== undefined ? { maxPixels: options.maxPixels } : {};
+  const maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+  const unusable = new Set<number>();
+  let decodesStarted = 0;
+  let maxQueuedBatches = 0;
+  const openQueues = new Set<BoundedQueue<Batch>>();
+
+  /** Decode and transform one image; undefined (after reporting) when the file cannot be used. */
+  const load = async (sampleIndex: number, epoch: number): Promise<RgbImage | undefined> => {
+    if (unusable.has(sampleIndex)) return undefined;
+    const { path } = samples[sampleIndex] as LabeledImage;
+    decodesStarted++;
+    const report = (issue: DatasetIssue): undefined => {
+      unusable.add(sampleIndex);
+      options.onIssue?.(issue);
+      return undefined;
+    };
+    const read = await readFileLimited(path, maxFileBytes);
+    if (!read.ok) return report(read.issue);
+    const decoded = await tryDecodeImageBytes(read.bytes, decodeOptions);
+    if (!decoded.ok) return report({ path, ...decoded.problem });
+    try {
+      if (transform.kind === 'eval') return await resizeForEval(decoded.value, size, transform.options.crop);
+      return await augmentForTraining(decoded.value, transform.options, createRng(deriveSeed(seed, epoch, sampleIndex)));
+    } catch (error) {
+      return report({ path, reason: 'corrupt', detail: `cannot transform: ${error instanceof Error ? error.message : String(error)}` });
+    }
+  };
+
+  const newBatch = (epoch: number, index: number): Batch => ({
+    images: new Float32Array(batchSize * pixelsPerImage),
+    labels: new Int32Array(batchSize),
+    count: 0,
+    size,
+    paths: [],
+    epoch,
+    index,
+  });
+
+  /** Fill batches in epoch order with a window of `concurrency` decodes in flight. */
+  const produce = async (epoch: number, queue: BoundedQueue<Batch>, stopped: () => boolean): Promise<void> => {
+    const order = shuffle ? shuffledIndices(samples.length, createRng(deriveSeed(seed, epoch))) : Uint32Array.from(samples.keys());
+    const window: { sampleIndex: number; image: Promise<RgbImage | undefined> }[] = [];
+    let position = 0;
+    const startNext = (): void => {
+      if (position >= order.length) return;
+      const sampleIndex = order[position++] as number;
+      window.push({ sampleIndex, image: load(sampleIndex, epoch) });
+    };
+    while (window.length < concurrency && position < order.length) startNext();
+    let batch = newBatch(epoch, 0);
+    while (window.length > 0) {
+      const { sampleIndex, image: pending } = window.shift() as (typeof window)[number];
+      const image = await pending;
+      if (stopped()) {
+        // Let decodes already started finish so nothing runs after the epoch is closed.
+        await Promise.all(window.map((w) => w.image));
+        return;
+      }
+      startNext();
+      if (!image) continue;
+      const sample = samples[sampleIndex] as LabeledImage;
+      normalizeRgbInto(image, transform.options.normalization, batch.images, batch.count * pixelsPerImage);
+      batch.labels[batch.count] = sample.label;
+      batch.paths.push(sample.path);
+      batch.count++;
+      if (batch.count === batchSize) {
+        if (!(await queue.put(batch))) {
+          await Promise.all(window.map((w) => w.image));
+          return;
+        }
+        batch = newBatch(epoch, batch.index + 1);
+      }
+    }
+    if (batch.count > 0 && !options.dropLast) {
+      await queue.put({ ...batch, images: batch.images.subarray(0, batch.count * pixelsPerImage), labels: batch.labels.subarray(0, batch.count) });
+    }
+  };
+
+  async function* epochBatches(epoch: number): AsyncGenerator<Batch, void, undefined> {
+    const queue = new BoundedQueue<Batch>(prefetch);
+    openQueues.add(queue);
+    let stop = false;
+    const producer = produce(epoch, queue, () => stop).then(
+      () => queue.close(),
+      (error: unknown) => queue.fail(error),
+    );
+    try {
+      for (;;) {
+        const batch = await queue.take();
+        if (batch === undefined) break;
+        yield batch;
+      }
+    } finally {
+      stop = true;
+      queue.close();
+      await producer;
+      maxQueuedBatches = Math.max(maxQueuedBatches, queue.highWater);
+      openQueues.delete(queue);
+    }
+  }
+
+  return {
+    epoch: epochBatches,
+    batchesPerEpoch: options.dropLast ? Math.floor(samples.length / batchSize) : Math.ceil(samples.length / batchSize),
+    stats: () => ({
+      maxQueuedBatches: Math.max(maxQueuedBatches, ...[...openQueues].map((q) => q.highWater)),
+      decodesStarted,
+      skippedFiles: unusable.size,
+    }),
+  };
+}
