@@ -1,0 +1,114 @@
+/**
+ * What a training run reports while it runs. The trainer emits these, the run folder's metrics.jsonl
+ * stores them, the CLI prints them and the contract carries them to the UI — one schema for all.
+ */
+import { z } from 'zod';
+import { ERROR_CODES } from './errors';
+
+export const RUN_PHASES = ['scanning', 'weights', 'features', 'training', 'evaluating', 'saving'] as const;
+export type RunPhase = (typeof RUN_PHASES)[number];
+
+const runId = z.string().min(1);
+
+export const confusionMatrixSchema = z.strictObject({
+  labels: z.array(z.string()),
+  /** Rows = actual class, columns = predicted class. */
+  matrix: z.array(z.array(z.number().int().min(0))),
+});
+
+export const classReportSchema = z.strictObject({
+  label: z.string(),
+  precision: z.number(),
+  recall: z.number(),
+  f1: z.number(),
+  support: z.number().int().min(0),
+});
+
+export const misclassifiedSchema = z.strictObject({
+  file: z.string(),
+  actual: z.string(),
+  predicted: z.string(),
+  /** Softmax probability of the predicted class. */
+  confidence: z.number(),
+  /** Cross-entropy of this image; the list is sorted by it, worst first. */
+  loss: z.number(),
+});
+
+export const RUN_EVENT_SCHEMAS = {
+  'run.started': z.strictObject({
+    runId,
+    folder: z.string(),
+    classes: z.array(z.string()),
+    trainImages: z.number().int(),
+    evalImages: z.number().int(),
+    /** 'test' when a test folder was given, 'validation' for a held-out part of the train folder. */
+    evalSplit: z.enum(['test', 'validation']),
+    backend: z.string(),
+    /** Where the backbone weights came from, or why none could be had. */
+    weights: z.string(),
+  }),
+  'run.progress': z.strictObject({
+    runId,
+    phase: z.enum(RUN_PHASES),
+    done: z.number().min(0),
+    total: z.number().min(0),
+    /** Estimated seconds left in the whole run, when it can be told. */
+    etaSeconds: z.number().min(0).nullable(),
+    message: z.string().optional(),
+  }),
+  'run.batch': z.strictObject({
+    runId,
+    epoch: z.number().int().min(1),
+    batch: z.number().int().min(1),
+    batches: z.number().int().min(1),
+    loss: z.number(),
+    accuracy: z.number(),
+    lr: z.number(),
+  }),
+  'run.epoch': z.strictObject({
+    runId,
+    epoch: z.number().int().min(1),
+    epochs: z.number().int().min(1),
+    trainLoss: z.number(),
+    trainAccuracy: z.number(),
+    evalLoss: z.number().nullable(),
+    evalAccuracy: z.number().nullable(),
+    lr: z.number(),
+    seconds: z.number(),
+    best: z.boolean(),
+  }),
+  'run.evaluation': z.strictObject({
+    runId,
+    epoch: z.number().int().min(1),
+    split: z.enum(['test', 'validation']),
+    accuracy: z.number(),
+    loss: z.number(),
+    topK: z.strictObject({ k: z.number().int().min(1), accuracy: z.number() }),
+    confusionMatrix: confusionMatrixSchema,
+    perClass: z.array(classReportSchema),
+    macroF1: z.number(),
+    /** Worst first, at most 200. */
+    misclassified: z.array(misclassifiedSchema),
+  }),
+  'run.finished': z.strictObject({
+    runId,
+    folder: z.string(),
+    bestEpoch: z.number().int().min(0),
+    epochsRun: z.number().int().min(0),
+    stoppedEarly: z.boolean(),
+    testAccuracy: z.number(),
+    seconds: z.number(),
+  }),
+  'run.failed': z.strictObject({
+    runId,
+    folder: z.string(),
+    error: z.strictObject({ code: z.enum(ERROR_CODES), message: z.string() }),
+    /** The last good checkpoint kept, if any. */
+    checkpoint: z.string().nullable(),
+  }),
+} as const;
+
+export type RunEventName = keyof typeof RUN_EVENT_SCHEMAS;
+export type RunEventPayload<E extends RunEventName> = z.output<(typeof RUN_EVENT_SCHEMAS)[E]>;
+export type RunEvent = { [E in RunEventName]: { event: E; payload: RunEventPayload<E> } }[RunEventName];
+export type Misclassified = z.output<typeof misclassifiedSchema>;
