@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { WorkbenchError } from '../../common/errors';
 import { deriveSeed, seededRandom, shuffledIndices } from '../../common/random';
 import { learningRateAt, type ScheduleName } from '../../common/schedules';
-import { TorchStyleOptimizer, type OptimizerConfig } from './optimizers';
+import { TorchStyleOptimizer, type OptimizerConfig, type OptimizerState } from './optimizers';
 
 /** Features [count × channels] with one class index per row. */
 export interface FeatureSet {
@@ -27,8 +27,26 @@ export interface HeadTrainingOptions {
   patience?: number;
   signal?: AbortSignal;
   onBatch?: (e: { epoch: number; batch: number; batches: number; loss: number; accuracy: number; lr: number }) => void;
-  /** Called after each epoch with its validation scores; return value ignored. */
-  onEpoch?: (e: HeadEpochResult) => void | Promise<void>;
+  /**
+   * Called after each epoch with its scores, the validation logits ([rows × classes], absent without
+   * validation data) and the state to checkpoint. Awaited before the next epoch starts.
+   */
+  onEpoch?: (e: HeadEpochResult, valLogits: Float32Array | undefined, state: HeadTrainingState) => void | Promise<void>;
+  /** Continue from a saved state (resume) instead of starting at epoch 1. */
+  resume?: HeadTrainingState;
+}
+
+/** Everything needed to continue training exactly where it stopped. */
+export interface HeadTrainingState {
+  /** Epochs completed. */
+  epoch: number;
+  weights: HeadWeights;
+  optimizer: OptimizerState;
+  best: HeadWeights;
+  bestEpoch: number;
+  bestScore: number;
+  sinceBest: number;
+  history: HeadEpochResult[];
 }
 
 export interface HeadEpochResult {
@@ -91,24 +109,25 @@ export function evaluateHead(kernel: tf.Tensor2D, bias: tf.Tensor1D, set: Featur
   return { loss: n > 0 ? lossSum / n : 0, accuracy: n > 0 ? correct / n : 0, logits };
 }
 
-export async function trainHead(train: FeatureSet, val: FeatureSet | undefined, o: HeadTrainingOptions, start?: HeadWeights): Promise<HeadTrainingResult> {
+export async function trainHead(train: FeatureSet, val: FeatureSet | undefined, o: HeadTrainingOptions): Promise<HeadTrainingResult> {
   const n = rows(train);
   if (n === 0) throw new WorkbenchError('BAD_INPUT', 'There are no training images to learn from.');
-  const init = start ?? initialHead(train.channels, o.numClasses, o.seed);
+  const init = o.resume?.weights ?? initialHead(train.channels, o.numClasses, o.seed);
   const kernel = tf.tidy(() => tf.variable(tf.tensor2d(init.kernel, [train.channels, o.numClasses]), true, 'fc/kernel'));
   const bias = tf.tidy(() => tf.variable(tf.tensor1d(init.bias), true, 'fc/bias'));
   const optimizer = new TorchStyleOptimizer(o.optimizer);
+  if (o.resume) optimizer.setState(o.resume.optimizer, [kernel, bias]);
   const batches = Math.ceil(n / o.batchSize);
   const totalSteps = batches * o.epochs;
   const snapshot = (): HeadWeights => ({ kernel: kernel.dataSync().slice() as Float32Array, bias: bias.dataSync().slice() as Float32Array });
-  let best = snapshot();
-  let bestEpoch = 0;
-  let bestScore = Number.NEGATIVE_INFINITY;
-  let sinceBest = 0;
+  let best = o.resume?.best ?? snapshot();
+  let bestEpoch = o.resume?.bestEpoch ?? 0;
+  let bestScore = o.resume?.bestScore ?? Number.NEGATIVE_INFINITY;
+  let sinceBest = o.resume?.sinceBest ?? 0;
   let stoppedEarly = false;
-  const history: HeadEpochResult[] = [];
+  const history: HeadEpochResult[] = [...(o.resume?.history ?? [])];
   try {
-    for (let epoch = 1; epoch <= o.epochs; epoch++) {
+    for (let epoch = (o.resume?.epoch ?? 0) + 1; epoch <= o.epochs; epoch++) {
       const started = performance.now();
       const order = shuffledIndices(n, seededRandom(deriveSeed(o.seed, 'head-shuffle', epoch)));
       let lossSum = 0;
@@ -173,7 +192,16 @@ export async function trainHead(train: FeatureSet, val: FeatureSet | undefined, 
       } else {
         sinceBest++;
       }
-      await o.onEpoch?.(result);
+      await o.onEpoch?.(result, scores?.logits, {
+        epoch,
+        weights: snapshot(),
+        optimizer: optimizer.getState(),
+        best,
+        bestEpoch,
+        bestScore,
+        sinceBest,
+        history: [...history],
+      });
       if (o.patience !== undefined && sinceBest >= o.patience && epoch < o.epochs) {
         stoppedEarly = true;
         break;

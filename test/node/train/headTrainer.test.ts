@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { WorkbenchError } from '../../../src-main/common/errors';
 import { deriveSeed, seededRandom } from '../../../src-main/common/random';
 import { initBackend } from '../../../src-main/node/engine/backend';
-import { trainHead, type FeatureSet, type HeadTrainingOptions } from '../../../src-main/node/train/headTrainer';
+import { trainHead, type FeatureSet, type HeadTrainingOptions, type HeadTrainingState } from '../../../src-main/node/train/headTrainer';
 
 /** Three Gaussian clusters in 16 dimensions: linearly separable, as good features are. */
 function clusters(perClass: number, seed: number, spread = 0.6): FeatureSet {
@@ -45,7 +45,10 @@ describe('head training on cached features', () => {
     const before = tf.memory().numTensors;
     const batches: number[] = [];
     const epochs: number[] = [];
-    const result = await trainHead(train, val, { ...base, onBatch: (e) => batches.push(e.loss), onEpoch: (e) => void epochs.push(e.epoch) });
+    const result = await trainHead(train, val, { ...base, onBatch: (e) => batches.push(e.loss), onEpoch: (e, logits) => {
+      epochs.push(e.epoch);
+      expect(logits).toHaveLength(60 * 3);
+    } });
     expect(tf.memory().numTensors).toBe(before);
     expect(batches).toHaveLength(5 * Math.ceil(120 / 16));
     expect(epochs).toEqual([1, 2, 3, 4, 5]);
@@ -62,6 +65,28 @@ describe('head training on cached features', () => {
     const c = await trainHead(train, undefined, { ...base, seed: deriveSeed(8, 'other') });
     expect(Array.from(a.last.kernel)).toEqual(Array.from(b.last.kernel));
     expect(Array.from(a.last.kernel)).not.toEqual(Array.from(c.last.kernel));
+  });
+
+  it('resumes from a saved state and ends exactly where an uninterrupted run ends', async () => {
+    const train = clusters(30, 9);
+    const val = clusters(10, 10);
+    const straight = await trainHead(train, val, { ...base, schedule: 'cosine' });
+    const saved: HeadTrainingState[] = [];
+    const controller = new AbortController();
+    const interrupted = await trainHead(train, val, {
+      ...base,
+      schedule: 'cosine',
+      signal: controller.signal,
+      onEpoch: (_e, _logits, state) => {
+        saved.push(state);
+        if (state.epoch === 2) controller.abort();
+      },
+    }).catch((e: unknown) => e);
+    expect((interrupted as WorkbenchError).code).toBe('CANCELLED');
+    const resumed = await trainHead(train, val, { ...base, schedule: 'cosine', resume: saved[1] });
+    expect(Array.from(resumed.last.kernel)).toEqual(Array.from(straight.last.kernel));
+    expect(resumed.history.map((h) => h.trainLoss)).toEqual(straight.history.map((h) => h.trainLoss));
+    expect(resumed.bestEpoch).toBe(straight.bestEpoch);
   });
 
   it('keeps the best epoch and stops early when validation stops improving', async () => {

@@ -33,7 +33,7 @@ function train(config: OptimizerConfig): Step[] {
   const ys = tf.tidy(() => tf.oneHot(tf.tensor1d(y, 'int32'), K));
   for (const lr of reference.lrs) {
     const { value, grads } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(ys, tf.add(tf.matMul(xs, kernel), bias)) as tf.Scalar, [kernel, bias]);
-    optimizer.applyGradients(new Map([[kernel, grads[kernel.name]!], [bias, grads[bias.name]!]]), () => lr);
+    optimizer.applyGradients(new Map<tf.Variable, tf.Tensor>([[kernel, grads[kernel.name]!], [bias, grads[bias.name]!]]), () => lr);
     steps.push({ loss: value.dataSync()[0]!, kernel: Array.from(kernel.dataSync()), bias: Array.from(bias.dataSync()) });
     tf.dispose([value, ...Object.values(grads)]);
   }
