@@ -33,7 +33,7 @@ const BN_MOMENTUM = 0.9;
 type Sym = tf.SymbolicTensor;
 
 /** torchvision: kaiming_normal_(mode='fan_out', nonlinearity='relu') for every conv. */
-function convInitializer(): tf.initializers.Initializer {
+function convInitializer(): ReturnType<typeof tf.initializers.varianceScaling> {
   return tf.initializers.varianceScaling({ scale: 2, mode: 'fanOut', distribution: 'normal' });
 }
 
