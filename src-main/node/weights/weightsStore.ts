@@ -1,0 +1,342 @@
+/**
+ * The weights folder (`<app data>/weights`): torchvision's checkpoints under their canonical file
+ * names (`resnet18-f37072fd.pth`), downloaded on first use or imported from a local file, and other
+ * imported checkpoints under `imported/`, each named with its hash prefix and described by a JSON
+ * sidecar. Every file here was checked when it arrived, so presence alone means "ready to load".
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { constants as fsConstants } from 'node:fs';
+import { copyFile, mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { WorkbenchError } from '../../common/errors';
+import type { ResNetDepth } from '../../common/resnetSpec';
+import { weightsFolder } from '../appPaths';
+import { writeFileAtomic } from '../io/atomicWrite';
+import { DEFAULT_WEIGHTS_VARIANT, PRETRAINED_WEIGHTS, TORCHVISION_WEIGHTS_BASE_URL, type PretrainedWeights, type WeightsVariant } from './catalog';
+import { readCheckpointWithMetadata } from './checkpointFile';
+import { downloadFile, type DownloadProgress, type DownloadResult } from './download';
+import { describeCheckpoint } from './torchvisionWeights';
+
+/** Overrides where checkpoints are downloaded from (a mirror, or a local test server). */
+export const WEIGHTS_URL_ENV = 'RESNET_WORKBENCH_WEIGHTS_URL';
+
+const IMPORTED_FOLDER = 'imported';
+const KNOWN_EXTENSIONS = new Set(['.pth', '.pt', '.safetensors', '.bin', '.ckpt']);
+const SIDECAR_SUFFIX = '.json';
+
+export interface WeightsStoreOptions {
+  /** Folder holding the checkpoints; default `weightsFolder()`, i.e. `<app data>/weights`. */
+  folder?: string;
+  /** The checkpoints known; default torchvision's (`PRETRAINED_WEIGHTS`). Tests pass their own. */
+  catalog?: readonly PretrainedWeights[];
+}
+
+export interface CachedPretrainedWeights extends PretrainedWeights {
+  /** Whether the checkpoint is in the weights folder. */
+  present: boolean;
+  /** Where it is, or will be once downloaded. */
+  path: string;
+  /** Size on disk when present. */
+  bytes: number | undefined;
+}
+
+/** What the JSON sidecar of an imported checkpoint holds. */
+export interface ImportedWeights {
+  /** The stored copy. */
+  path: string;
+  fileName: string;
+  /** Absolute path of the file it was imported from. */
+  source: string;
+  depth: ResNetDepth;
+  numClasses: number;
+  /** Full SHA-256, lowercase hex. */
+  sha256: string;
+  bytes: number;
+  /** ISO 8601 time of the import. */
+  importedAt: string;
+}
+
+function folderOf(options: WeightsStoreOptions): string {
+  return options.folder ?? weightsFolder();
+}
+
+function catalogOf(options: WeightsStoreOptions): readonly PretrainedWeights[] {
+  return options.catalog ?? PRETRAINED_WEIGHTS;
+}
+
+/** Where a catalog checkpoint lives in the weights folder. */
+export function pretrainedWeightsPath(weights: PretrainedWeights, options: WeightsStoreOptions = {}): string {
+  return path.join(folderOf(options), weights.fileName);
+}
+
+/** The download base URL: the option, else $RESNET_WORKBENCH_WEIGHTS_URL, else torchvision's server. */
+export function weightsBaseUrl(baseUrl?: string, env: Readonly<Record<string, string | undefined>> = process.env): string {
+  return (baseUrl || env[WEIGHTS_URL_ENV] || TORCHVISION_WEIGHTS_BASE_URL).replace(/\/+$/, '');
+}
+
+async function sizeOfFile(file: string): Promise<number | undefined> {
+  try {
+    const info = await stat(file);
+    return info.isFile() ? info.size : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Every catalog checkpoint, with whether it is in the weights folder. */
+export async function listWeights(options: WeightsStoreOptions = {}): Promise<CachedPretrainedWeights[]> {
+  return Promise.all(
+    catalogOf(options).map(async (weights) => {
+      const file = pretrainedWeightsPath(weights, options);
+      const bytes = await sizeOfFile(file);
+      return { ...weights, present: bytes !== undefined, path: file, bytes };
+    }),
+  );
+}
+
+function isImportedWeights(value: unknown): value is Omit<ImportedWeights, 'path'> {
+  const v = value as Partial<ImportedWeights> | null;
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    typeof v.fileName === 'string' &&
+    typeof v.source === 'string' &&
+    typeof v.depth === 'number' &&
+    typeof v.numClasses === 'number' &&
+    typeof v.sha256 === 'string' &&
+    typeof v.bytes === 'number' &&
+    typeof v.importedAt === 'string'
+  );
+}
+
+/** Imported checkpoints that match no catalog entry, oldest first. Sidecars without their file are skipped. */
+export async function listImportedWeights(options: WeightsStoreOptions = {}): Promise<ImportedWeights[]> {
+  const folder = path.join(folderOf(options), IMPORTED_FOLDER);
+  const names = await readdir(folder).catch(() => [] as string[]);
+  const found: ImportedWeights[] = [];
+  for (const name of names.filter((n) => n.endsWith(SIDECAR_SUFFIX)).sort()) {
+    const sidecar = await readFile(path.join(folder, name), 'utf8')
+      .then((text) => JSON.parse(text) as unknown)
+      .catch(() => undefined);
+    if (!isImportedWeights(sidecar)) continue;
+    const file = path.join(folder, sidecar.fileName);
+    if ((await sizeOfFile(file)) === undefined) continue;
+    found.push({ ...sidecar, path: file });
+  }
+  return found.sort((a, b) => a.importedAt.localeCompare(b.importedAt));
+}
+
+export interface EnsureWeightsOptions extends WeightsStoreOptions {
+  onProgress?: (progress: DownloadProgress) => void;
+  /** Cancels a download (WorkbenchError('CANCELLED')); a partial file is kept for the next attempt. */
+  signal?: AbortSignal;
+  /** Download from here instead of torchvision's server; default `$RESNET_WORKBENCH_WEIGHTS_URL` or torchvision's. */
+  baseUrl?: string;
+  /** For tests; default the global fetch. */
+  fetchImpl?: typeof fetch;
+  /** Connect and idle timeout of the download; default 30 000 ms. */
+  timeoutMs?: number;
+}
+
+export interface EnsuredWeights {
+  path: string;
+  weights: PretrainedWeights;
+  /** False when the file was already in the weights folder. */
+  downloaded: boolean;
+  /** Details of the transfer when one happened. */
+  download: DownloadResult | undefined;
+}
+
+/** The catalog entry, or a NOT_FOUND error listing what exists for that depth. */
+export function requirePretrainedWeights(
+  depth: ResNetDepth,
+  variant: WeightsVariant = DEFAULT_WEIGHTS_VARIANT,
+  catalog: readonly PretrainedWeights[] = PRETRAINED_WEIGHTS,
+): PretrainedWeights {
+  const weights = catalog.find((w) => w.depth === depth && w.variant === variant);
+  if (!weights) {
+    const available = catalog.filter((w) => w.depth === depth).map((w) => w.variant);
+    throw new WorkbenchError('NOT_FOUND', `torchvision publishes no ${variant} weights for ResNet-${depth}; available: ${available.join(', ') || 'none'}.`);
+  }
+  return weights;
+}
+
+/** Downloads in flight in this process, by destination, so two callers never write one .part file. */
+const inFlight = new Map<string, Promise<DownloadResult>>();
+
+/**
+ * The path of torchvision's checkpoint for `depth` and `variant` (default IMAGENET1K_V1), downloading
+ * it (with resume and SHA-256 check) when it is not in the weights folder yet. A caller that joins a
+ * download already running for the same file gets its result but not its progress events.
+ */
+export async function ensureWeights(
+  depth: ResNetDepth,
+  variant: WeightsVariant = DEFAULT_WEIGHTS_VARIANT,
+  options: EnsureWeightsOptions = {},
+): Promise<EnsuredWeights> {
+  const weights = requirePretrainedWeights(depth, variant, catalogOf(options));
+  const dest = pretrainedWeightsPath(weights, options);
+  if ((await sizeOfFile(dest)) !== undefined) return { path: dest, weights, downloaded: false, download: undefined };
+  let running = inFlight.get(dest);
+  if (!running) {
+    const url = `${weightsBaseUrl(options.baseUrl)}/${weights.fileName}`;
+    running = downloadFile(url, dest, {
+      expectedSha256Prefix: weights.sha256Prefix,
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.fetchImpl ? { fetchImpl: options.fetchImpl } : {}),
+      ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+    }).finally(() => inFlight.delete(dest));
+    inFlight.set(dest, running);
+  }
+  const download = await running;
+  return { path: dest, weights, downloaded: true, download };
+}
+
+export interface ImportWeightsOptions extends WeightsStoreOptions {
+  /** The depth the file must have; default: whatever the checkpoint holds. */
+  depth?: ResNetDepth;
+  /**
+   * Require the file to be this torchvision checkpoint (checked by SHA-256); default: recognise it
+   * if it is one, else store it as an imported checkpoint.
+   */
+  variant?: WeightsVariant;
+  /** Time recorded in the sidecar; default now. */
+  now?: Date;
+}
+
+interface ImportCommon {
+  /** Where the copy is. */
+  path: string;
+  source: string;
+  depth: ResNetDepth;
+  numClasses: number;
+  sha256: string;
+  bytes: number;
+  /** True when an identical file was already stored (nothing was copied). */
+  alreadyPresent: boolean;
+}
+
+export type ImportWeightsResult =
+  | (ImportCommon & { kind: 'pretrained'; weights: PretrainedWeights })
+  | (ImportCommon & { kind: 'imported'; sidecarPath: string });
+
+async function sha256OfFile(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+/**
+ * Copies `source` to `dest` atomically: a temp file in the destination folder, fsynced, checked
+ * against `sha256` (so what is stored is what was verified), then renamed into place.
+ */
+async function copyFileAtomic(source: string, dest: string, sha256: string): Promise<void> {
+  const temp = path.join(path.dirname(dest), `.${path.basename(dest)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  try {
+    await copyFile(source, temp, fsConstants.COPYFILE_EXCL);
+    const handle = await open(temp, 'r+');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    const copied = await sha256OfFile(temp);
+    if (copied !== sha256) {
+      throw new WorkbenchError('IO', `The copy of '${source}' differs from the original (SHA-256 ${copied} instead of ${sha256}); was it changed during the import?`);
+    }
+    await rename(temp, dest);
+  } catch (error) {
+    await rm(temp, { force: true }).catch(() => undefined);
+    if (error instanceof WorkbenchError) throw error;
+    throw new WorkbenchError('IO', `Could not copy '${source}' to '${dest}': ${(error as Error).message}`, { cause: error });
+  }
+}
+
+/** `my model.final.pth` → `my-model.final`: safe on every file system, recognisable to a person. */
+function safeStem(file: string): string {
+  const stem = path.basename(file, path.extname(file));
+  return stem.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[-.]+|-+$/g, '') || 'checkpoint';
+}
+
+async function readSidecar(file: string): Promise<Omit<ImportedWeights, 'path'> | undefined> {
+  const parsed = await readFile(file, 'utf8')
+    .then((text) => JSON.parse(text) as unknown)
+    .catch(() => undefined);
+  return isImportedWeights(parsed) ? parsed : undefined;
+}
+
+/**
+ * Brings a local checkpoint (.pth zip or legacy, or .safetensors) into the weights folder, for machines
+ * without internet. The file is read and checked to be a torchvision ResNet; if its SHA-256 matches
+ * a catalog entry it is stored under that entry's canonical name (so `ensureWeights` finds it), else
+ * under `imported/<name>-<sha256 prefix><ext>` with a JSON sidecar. Nothing is ever overwritten.
+ *
+ * Errors: NOT_FOUND (no such file), CHECKPOINT_* (not a readable ResNet checkpoint),
+ * CHECKPOINT_MISMATCH (not the requested depth), CHECKSUM_MISMATCH (not the requested variant), IO.
+ */
+export async function importWeights(file: string, options: ImportWeightsOptions = {}): Promise<ImportWeightsResult> {
+  const source = path.resolve(file);
+  const bytes = await sizeOfFile(source);
+  if (bytes === undefined) throw new WorkbenchError('NOT_FOUND', `No checkpoint file at '${source}'.`);
+  const contents = await readCheckpointWithMetadata(source);
+  const found = describeCheckpoint(contents.tensors);
+  if (options.depth !== undefined && options.depth !== found.depth) {
+    throw new WorkbenchError(
+      'CHECKPOINT_MISMATCH',
+      `'${source}' holds a ResNet-${found.depth} checkpoint, but ResNet-${options.depth} was asked for.`,
+    );
+  }
+  const sha256 = await sha256OfFile(source);
+  const catalog = catalogOf(options);
+  const match = catalog.find((w) => w.sha256Prefix.length > 0 && sha256.startsWith(w.sha256Prefix));
+  if (options.variant !== undefined) {
+    const wanted = requirePretrainedWeights(found.depth, options.variant, catalog);
+    if (match !== wanted) {
+      throw new WorkbenchError(
+        'CHECKSUM_MISMATCH',
+        `'${source}' is not torchvision's ${wanted.torchvisionName} (${wanted.fileName}): its SHA-256 should begin with ` +
+          `${wanted.sha256Prefix}, found ${sha256}. Leave out the variant to import it as your own checkpoint.`,
+      );
+    }
+  }
+  const common = { source, depth: found.depth, numClasses: found.numClasses, sha256, bytes };
+  const folder = folderOf(options);
+
+  if (match && match.depth === found.depth) {
+    const dest = pretrainedWeightsPath(match, options);
+    await mkdir(folder, { recursive: true });
+    const alreadyPresent = (await sizeOfFile(dest)) !== undefined;
+    if (!alreadyPresent) await copyFileAtomic(source, dest, sha256);
+    return { kind: 'pretrained', weights: match, path: dest, alreadyPresent, ...common };
+  }
+
+  const importedFolder = path.join(folder, IMPORTED_FOLDER);
+  await mkdir(importedFolder, { recursive: true });
+  // Keep a checkpoint extension people recognise; otherwise name the format the content has.
+  const given = path.extname(source).toLowerCase();
+  const extension = KNOWN_EXTENSIONS.has(given) ? given : `.${contents.format}`;
+  // A longer prefix only if a different file already holds the short name.
+  for (const length of [8, 16, 64]) {
+    const fileName = `${safeStem(source)}-${sha256.slice(0, length)}${extension}`;
+    const dest = path.join(importedFolder, fileName);
+    const sidecarPath = `${dest}${SIDECAR_SUFFIX}`;
+    const existingSize = await sizeOfFile(dest);
+    if (existingSize !== undefined) {
+      const existing = await readSidecar(sidecarPath);
+      const sameFile = existing ? existing.sha256 === sha256 : (await sha256OfFile(dest)) === sha256;
+      if (!sameFile) continue;
+      if (!existing) await writeSidecar(sidecarPath, { fileName, ...common, importedAt: (options.now ?? new Date()).toISOString() });
+      return { kind: 'imported', path: dest, sidecarPath, alreadyPresent: true, ...common };
+    }
+    await copyFileAtomic(source, dest, sha256);
+    await writeSidecar(sidecarPath, { fileName, ...common, importedAt: (options.now ?? new Date()).toISOString() });
+    return { kind: 'imported', path: dest, sidecarPath, alreadyPresent: false, ...common };
+  }
+  throw new WorkbenchError('ALREADY_EXISTS', `A different file already uses every name for '${source}' in '${importedFolder}'.`);
+}
+
+async function writeSidecar(sidecarPath: string, data: Omit<ImportedWeights, 'path'>): Promise<void> {
+  await writeFileAtomic(sidecarPath, `${JSON.stringify(data, null, 2)}\n`);
+}
