@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { WorkbenchError } from '../../common/errors';
-import { deriveSeed, seededRandom, shuffledIndices } from '../../common/random';
+import { createRng, deriveSeed, shuffledIndices } from '../dataset/random';
 import { learningRateAt, type ScheduleName } from '../../common/schedules';
 import { TorchStyleOptimizer, type OptimizerConfig, type OptimizerState } from './optimizers';
 
@@ -73,11 +73,14 @@ export interface HeadTrainingResult {
   stoppedEarly: boolean;
 }
 
+/** Tags that give the head its own random streams, independent of the data loader's (seed, epoch). */
+const SEED_STREAM = { headInit: 0x68656164, headShuffle: 0x73687566 } as const;
+
 /** torch.nn.Linear's default initialisation: U(-1/sqrt(in), 1/sqrt(in)) for weight and bias. */
 export function initialHead(channels: number, numClasses: number, seed: number): HeadWeights {
-  const random = seededRandom(deriveSeed(seed, 'head-init'));
+  const rng = createRng(deriveSeed(seed, SEED_STREAM.headInit));
   const bound = 1 / Math.sqrt(channels);
-  const draw = (n: number): Float32Array => Float32Array.from({ length: n }, () => (random() * 2 - 1) * bound);
+  const draw = (n: number): Float32Array => Float32Array.from({ length: n }, () => rng.uniform(-bound, bound));
   return { kernel: draw(channels * numClasses), bias: draw(numClasses) };
 }
 
@@ -129,13 +132,13 @@ export async function trainHead(train: FeatureSet, val: FeatureSet | undefined, 
   try {
     for (let epoch = (o.resume?.epoch ?? 0) + 1; epoch <= o.epochs; epoch++) {
       const started = performance.now();
-      const order = shuffledIndices(n, seededRandom(deriveSeed(o.seed, 'head-shuffle', epoch)));
+      const order = shuffledIndices(n, createRng(deriveSeed(o.seed, SEED_STREAM.headShuffle, epoch)));
       let lossSum = 0;
       let correct = 0;
       let lr = o.lr;
       for (let b = 0; b < batches; b++) {
         if (o.signal?.aborted) throw new WorkbenchError('CANCELLED', 'Training was cancelled.');
-        const idx = order.slice(b * o.batchSize, (b + 1) * o.batchSize);
+        const idx = order.subarray(b * o.batchSize, (b + 1) * o.batchSize);
         const x = new Float32Array(idx.length * train.channels);
         const y = new Int32Array(idx.length);
         idx.forEach((row, i) => {

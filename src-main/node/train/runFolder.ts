@@ -1,0 +1,129 @@
+/**
+ * A run's folder: everything needed to understand, resume and export a run.
+ *
+ *   config.json          the resolved RunConfig plus the facts of this run (classes, backbone source)
+ *   metrics.jsonl        every run event, one JSON object per line, appended as it happens
+ *   last.safetensors     the state after the latest completed epoch (trained weights + optimizer)
+ *   best.safetensors     the state at the best validation epoch
+ *   features.safetensors cached backbone features (linear mode), so a resumed run skips extraction
+ *   report.json          the final evaluation, written when the run finishes
+ *
+ * Every file but metrics.jsonl is written atomically; metrics.jsonl is append-only and a torn last
+ * line (a killed process) is ignored when read.
+ */
+import { randomBytes } from 'node:crypto';
+import { appendFile, mkdir, readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { WorkbenchError } from '../../common/errors';
+import { runConfigSchema, type RunConfig } from '../../common/runConfig';
+import type { RunEvent } from '../../common/runEvents';
+import { writeFileAtomic } from '../io/atomicWrite';
+import { parseSafetensors, serializeSafetensors } from '../weights/safetensors';
+import type { StateDict } from '../weights/stateDict';
+
+export interface RunFacts {
+  /** Class names in index order (sorted train folder names). */
+  classes: string[];
+  /** Where the backbone's starting weights came from: a file path, 'imagenet:<file>' or 'none'. */
+  weightsSource: string;
+  /** SHA-256 of the starting weights file, when there was one. */
+  weightsSha256: string | null;
+  /** Product version that made the run. */
+  appVersion: string;
+  createdAt: string;
+}
+
+export interface RunRecord {
+  id: string;
+  folder: string;
+  config: RunConfig;
+  facts: RunFacts;
+}
+
+export const CHECKPOINT_KINDS = ['last', 'best'] as const;
+export type CheckpointKind = (typeof CHECKPOINT_KINDS)[number];
+
+/** Tensors plus string metadata, as a safetensors file holds them. */
+export interface StoredState {
+  tensors: StateDict;
+  metadata: Record<string, string>;
+}
+
+function timestamp(date: Date): string {
+  return date.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, '').replace('T', '-');
+}
+
+export function checkpointPath(folder: string, kind: CheckpointKind): string {
+  return path.join(folder, `${kind}.safetensors`);
+}
+
+export async function createRunFolder(runsRoot: string, config: RunConfig, facts: RunFacts, outFolder?: string): Promise<RunRecord> {
+  const id = outFolder ? path.basename(outFolder) : `${timestamp(new Date())}-resnet${config.depth}-${randomBytes(2).toString('hex')}`;
+  const folder = path.resolve(outFolder ?? path.join(runsRoot, id));
+  const existing = await stat(path.join(folder, 'config.json')).catch(() => undefined);
+  if (existing) throw new WorkbenchError('ALREADY_EXISTS', `${folder} already holds a run; resume it with --resume ${folder} or choose another folder.`);
+  try {
+    await mkdir(folder, { recursive: true });
+  } catch (error) {
+    throw new WorkbenchError('IO', `Cannot create the run folder ${folder}: ${(error as Error).message}`);
+  }
+  const record = { id, folder, config, facts };
+  await writeFileAtomic(path.join(folder, 'config.json'), `${JSON.stringify({ id, config, facts }, null, 2)}\n`);
+  return record;
+}
+
+/** Open an existing run (for resume or export) by its folder, or by id under `runsRoot`. */
+export async function openRunFolder(folderOrId: string, runsRoot: string): Promise<RunRecord> {
+  const candidates = [path.resolve(folderOrId), path.join(runsRoot, folderOrId)];
+  for (const folder of candidates) {
+    let text: string;
+    try {
+      text = await readFile(path.join(folder, 'config.json'), 'utf8');
+    } catch {
+      continue;
+    }
+    const parsed = JSON.parse(text) as { id: string; config: unknown; facts: RunFacts };
+    const config = runConfigSchema.safeParse(parsed.config);
+    if (!config.success) throw new WorkbenchError('BAD_INPUT', `${folder}/config.json is not a run configuration this version understands: ${config.error.issues[0]?.message}`);
+    return { id: parsed.id, folder, config: config.data, facts: parsed.facts };
+  }
+  throw new WorkbenchError('NOT_FOUND', `No run found at ${folderOrId} (looked for config.json there and under ${runsRoot}).`);
+}
+
+export async function appendRunEvent(folder: string, event: RunEvent): Promise<void> {
+  await appendFile(path.join(folder, 'metrics.jsonl'), `${JSON.stringify({ event: event.event, ...event.payload })}\n`);
+}
+
+/** The run's events in order; a torn last line from a killed process is skipped. */
+export async function readRunEvents(folder: string): Promise<Record<string, unknown>[]> {
+  const text = await readFile(path.join(folder, 'metrics.jsonl'), 'utf8').catch(() => '');
+  const events: Record<string, unknown>[] = [];
+  for (const line of text.split('\n')) {
+    if (!line.trim()) continue;
+    try {
+      events.push(JSON.parse(line) as Record<string, unknown>);
+    } catch {
+      // Only the last line can be torn; anything unparsable is not an event.
+    }
+  }
+  return events;
+}
+
+export async function saveState(file: string, state: StoredState): Promise<void> {
+  await writeFileAtomic(file, serializeSafetensors(state.tensors, state.metadata));
+}
+
+export async function loadState(file: string): Promise<StoredState | undefined> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(file);
+  } catch {
+    return undefined;
+  }
+  const { tensors, metadata } = parseSafetensors(bytes, { label: file });
+  return { tensors, metadata };
+}
+
+export async function writeRunReport(folder: string, report: unknown): Promise<void> {
+  await writeFileAtomic(path.join(folder, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
+}
