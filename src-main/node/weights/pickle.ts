@@ -244,7 +244,12 @@ function integerValue(value: bigint): number | bigint {
   return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value;
 }
 
-/** Python's repr-style escapes used by protocol 0 STRING and raw-unicode-escape UNICODE. */
+/** Protocol 0 UNICODE is raw-unicode-escape: only \\uXXXX and \\UXXXXXXXX are escapes. */
+function decodeRawUnicodeEscape(text: string): string {
+  return text.replace(/\\(u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8})/g, (_, esc: string) => String.fromCodePoint(parseInt(esc.slice(1), 16)));
+}
+
+/** Python's repr-style escapes used by protocol 0 STRING. */
 function unescapePython(text: string): string {
   return text.replace(/\\(x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|[0-7]{1,3}|.)/g, (_, esc: string) => {
     const kind = esc[0];
@@ -455,7 +460,7 @@ class Unpickler {
           this.push(this.text(this.u64()));
           break;
         case OP.UNICODE:
-          this.push(unescapePython(this.line()));
+          this.push(decodeRawUnicodeEscape(this.line()));
           break;
         case OP.STRING: {
           const quoted = this.line();
