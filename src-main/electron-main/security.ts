@@ -77,7 +77,7 @@ export function isTrustedSender(sender: SenderFacts, trusted: TrustedSenders): b
 
 /** The subset of Electron's IpcMainInvokeEvent the sender check reads. */
 export interface InvokeEventLike {
-  sender: { id: number; mainFrame: unknown };
+  sender: { id: number };
   senderFrame: { url: string; parent: unknown } | null;
 }
 
@@ -86,7 +86,9 @@ export function senderFactsOf(event: InvokeEventLike): SenderFacts {
   return {
     webContentsId: event.sender.id,
     frameUrl: frame?.url,
-    isMainFrame: frame !== null && frame.parent === null && frame === event.sender.mainFrame,
+    // Only a page's top frame has no parent. (Not compared by identity with sender.mainFrame:
+    // Electron does not promise WebFrameMain objects are unique per frame.)
+    isMainFrame: frame !== null && frame.parent === null,
   };
 }
 
