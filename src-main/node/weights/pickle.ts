@@ -127,8 +127,11 @@ const CALLABLE_GLOBALS = new Set([
   'builtins.frozenset',
   '__builtin__.set',
   '__builtin__.frozenset',
-  // Protocol 2 pickles Python 3 bytes as _codecs.encode(text, 'latin1'): a pure conversion.
+  // Protocols 0-2 pickle Python 3 bytes as _codecs.encode(text, 'latin1'), or bytes() when empty:
+  // pure conversions.
   '_codecs.encode',
+  'builtins.bytes',
+  '__builtin__.bytes',
 ]);
 
 function resolveGlobal(module: string, name: string, source: string): PickleValue {
@@ -700,6 +703,10 @@ class Unpickler {
       case '__builtin__.set':
       case '__builtin__.frozenset':
         return Array.isArray(args[0]) ? [...args[0]] : [];
+      case 'builtins.bytes':
+      case '__builtin__.bytes':
+        if (args.length !== 0) throw unsafe(`${callable.name} with arguments`, this.source);
+        return new Uint8Array(0);
       case '_codecs.encode': {
         const [text, encoding] = args;
         if (typeof text !== 'string' || (encoding !== 'latin1' && encoding !== 'latin-1')) {
