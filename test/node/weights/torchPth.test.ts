@@ -149,7 +149,8 @@ describe('parseTorchCheckpoint on damaged files', () => {
     const archive = new ZipArchive(bytes, 'x');
     const pickle = archive.entries.get('state_dict.zip/data.pkl');
     expect(pickle).toBeDefined();
-    bytes[(pickle?.dataOffset ?? 0) + 50] ^= 0x01;
+    const at = (pickle?.dataOffset ?? 0) + 50;
+    bytes[at] = (bytes[at] as number) ^ 0x01;
     const error = parseError(bytes);
     expect(error.code).toBe('CHECKPOINT_CORRUPT');
     expect(error.message).toContain('checksum');
