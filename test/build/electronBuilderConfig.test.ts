@@ -1,0 +1,74 @@
+/**
+ * electron-builder needs to download Electron, so packaging itself runs on release machines. Here we
+ * check its configuration with electron-builder's own schema validator and the facts the app relies
+ * on: natives unpacked from the asar archive, the outputs and resources packaged, the three targets.
+ */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import sharp from 'sharp';
+import { describe, expect, it } from 'vitest';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+// js-yaml and app-builder-lib come with electron-builder; resolve them from there.
+const builderRequire = createRequire(createRequire(import.meta.url).resolve('electron-builder'));
+const yaml = builderRequire('js-yaml') as { load(text: string): unknown };
+const { validateConfiguration } = builderRequire('app-builder-lib/out/util/config/config.js') as {
+  validateConfiguration(config: unknown, debugLogger: { isEnabled: boolean; add(): void }): Promise<void>;
+};
+
+interface TargetEntry {
+  target: string;
+  arch: string[];
+}
+interface BuilderConfig {
+  productName: string;
+  appId: string;
+  icon: string;
+  files: string[];
+  asarUnpack: string[];
+  win: { target: TargetEntry[] };
+  mac: { target: TargetEntry[] };
+  linux: { target: TargetEntry[] };
+}
+
+const config = yaml.load(readFileSync(`${root}/electron-builder.yml`, 'utf8')) as BuilderConfig;
+const quietLogger = { isEnabled: false, add() {} };
+
+describe('electron-builder.yml', () => {
+  it('passes electron-builder’s own schema validation, which does reject mistakes', async () => {
+    await expect(validateConfiguration(config, quietLogger)).resolves.toBeUndefined();
+    await expect(validateConfiguration({ ...config, asarUnpak: ['x'] }, quietLogger)).rejects.toThrow(/asarUnpak/);
+  });
+
+  it('names the product and builds NSIS, dmg for x64 and arm64, AppImage and deb', () => {
+    expect(config.productName).toBe('ResNet Workbench');
+    expect(config.appId).toMatch(/^[a-z]+(\.[a-z]+)+$/);
+    expect(config.win.target.map((t) => t.target)).toEqual(['nsis']);
+    expect(config.mac.target).toEqual([{ target: 'dmg', arch: ['x64', 'arm64'] }]);
+    expect(config.linux.target.map((t) => t.target)).toEqual(['AppImage', 'deb']);
+  });
+
+  it('packages the build output and the run-time resources', () => {
+    expect(config.files).toEqual(expect.arrayContaining(['out/**', 'package.json', 'resources/**']));
+  });
+
+  it('unpacks native modules and wasm binaries from the asar archive', () => {
+    for (const pattern of [
+      'node_modules/sharp/**',
+      'node_modules/@img/**',
+      'node_modules/@tensorflow/tfjs-node/**',
+      'node_modules/@tensorflow/tfjs-node-gpu/**',
+      'node_modules/onnxruntime-node/**',
+      'node_modules/@tensorflow/tfjs-backend-wasm/dist/*.wasm',
+      '**/*.node',
+    ]) {
+      expect(config.asarUnpack).toContain(pattern);
+    }
+  });
+
+  it('has a 512×512 PNG icon for electron-builder to derive .icns and .ico from', async () => {
+    const metadata = await sharp(`${root}/${config.icon}`).metadata();
+    expect(metadata).toMatchObject({ format: 'png', width: 512, height: 512 });
+  });
+});
