@@ -90,8 +90,8 @@ function printSplit(out: CliOutput, label: string, scan: ImageFolderScan): void 
     out.line(`imbalance: ${largest.name} has ${largest.images} images, ${smallest.name} has ${smallest.images} (${ratio.toFixed(2)}×)`);
     out.line();
   }
-  printGrouped(out, 'issues (not used)', scan.root, scan.issues);
-  printGrouped(out, 'warnings (used)', scan.root, scan.warnings);
+  printGrouped(out, 'not used', scan.root, scan.issues);
+  printGrouped(out, 'used, with a warning', scan.root, scan.warnings);
   if (unusable > 0 || scan.issues.length > 0 || scan.warnings.length > 0) out.line();
 }
 

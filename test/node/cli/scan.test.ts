@@ -1,0 +1,91 @@
+import { PassThrough } from 'node:stream';
+import { relative } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../../src-main/node/cli/main';
+import { buildFaultyDataset, makeTempDir, removeDir, snapshotTree, type FaultyDataset } from '../dataset/imageFixtures';
+
+async function run(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (d: Buffer) => (out += d.toString()));
+  stderr.on('data', (d: Buffer) => (err += d.toString()));
+  const code = await runCli(['node', 'resnet-workbench', ...args], { streams: { stdout, stderr } });
+  return { code, stdout: out, stderr: err };
+}
+
+interface ScanSummary {
+  root: string;
+  images: number;
+  classes: { name: string; index: number; images: number; unusable: number }[];
+  issues: { path: string; reason: string; detail: string }[];
+  warnings: { path: string; reason: string }[];
+  imbalance: { ratio: number } | null;
+  test: { root: string; classes: { name: string; images: number }[] } | null;
+  classesInOneSplit: { trainOnly: string[]; testOnly: string[] } | null;
+  sharedImages: { sha256: string; train: string[]; test: string[] }[] | null;
+}
+
+describe('resnet-workbench scan', () => {
+  let base: string;
+  let data: FaultyDataset;
+  let before: Map<string, string>;
+
+  beforeAll(async () => {
+    base = await makeTempDir();
+    data = await buildFaultyDataset(base);
+    before = await snapshotTree(base);
+  });
+  afterAll(async () => removeDir(base));
+
+  it('--json prints the summary object last: classes, issues, imbalance, one-split classes, shared images', async () => {
+    const r = await run('scan', data.train, '--test', data.test, '--json');
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    // Events first (each with an event field), the summary object last.
+    for (const event of lines.slice(0, -1)) expect(event.event).toBe('progress');
+    const summary = lines.at(-1) as unknown as ScanSummary;
+    expect(summary).not.toHaveProperty('event');
+    expect(summary.root).toBe(data.train);
+    expect(summary.images).toBe(12);
+    expect(summary.classes.map((c) => [c.name, c.images])).toEqual(Object.entries(data.expectedTrainCounts));
+    expect(Object.fromEntries(summary.issues.map((i) => [relative(data.train, i.path), i.reason]))).toEqual(data.expectedTrainIssues);
+    expect(summary.imbalance?.ratio).toBe(5);
+    expect(summary.test?.classes.map((c) => [c.name, c.images])).toEqual(Object.entries(data.expectedTestCounts));
+    expect(summary.classesInOneSplit).toEqual({ trainOnly: ['empty'], testOnly: ['bird'] });
+    expect(summary.sharedImages?.map((s) => [s.train.map((p) => relative(data.train, p)), s.test.map((p) => relative(data.test, p))])).toEqual([
+      [['cat/good.jpg'], ['cat/renamed copy.jpg']],
+    ]);
+    expect(await snapshotTree(base)).toEqual(before);
+  });
+
+  it('without --test the split fields are null', async () => {
+    const r = await run('scan', data.test, '--json');
+    const summary = JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '') as ScanSummary;
+    expect(summary.test).toBeNull();
+    expect(summary.classesInOneSplit).toBeNull();
+    expect(summary.sharedImages).toBeNull();
+    expect(summary.issues).toEqual([]);
+  });
+
+  it('human output: a table per class and the issues grouped by reason', async () => {
+    const r = await run('scan', data.train, '--test', data.test);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^class\s+index\s+images\s+unusable$/m);
+    expect(r.stdout).toMatch(/^cat\s+0\s+10\s+7$/m);
+    expect(r.stdout).toMatch(/^bird\s+0\s+1\s+0$/m);
+    expect(r.stdout).toMatch(/^ {2}truncated \(2\)$/m);
+    expect(r.stdout).toMatch(/^ {4}cat\/truncated\.jpg: /m);
+    expect(r.stdout).toMatch(/^ {2}symlink-escapes-class \(1\)$/m);
+    expect(r.stdout).toContain('classes only in test: bird');
+    expect(r.stdout).toContain('cat/good.jpg  =  cat/renamed copy.jpg');
+    expect(await snapshotTree(base)).toEqual(before);
+  });
+
+  it('a missing folder fails with NOT_FOUND and exit code 1', async () => {
+    const r = await run('scan', `${base}/does-not-exist`, '--json');
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout.trim())).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+  });
+});
