@@ -70,7 +70,7 @@ export function partPathFor(dest: string): string {
 function defaultOfflineHint(url: string): string {
   const fileName = path.posix.basename(new URL(url).pathname) || 'FILE';
   return (
-    `To install it without internet here, download ${url} on a machine with internet access, copy ${fileName} to this machine ` +
+    `To use it without internet access here, download ${url} on a machine with internet access, copy ${fileName} to this machine ` +
     `and run: resnet-workbench weights import ${fileName}`
   );
 }
