@@ -86,7 +86,7 @@ function networkErrorCode(error: unknown): string | undefined {
   return undefined;
 }
 
-function describeNetworkError(error: unknown): string {
+function describeError(error: unknown): string {
   const code = networkErrorCode(error);
   const parts: string[] = [];
   let current: unknown = error;
@@ -184,6 +184,18 @@ async function moveIntoPlace(partPath: string, dest: string): Promise<void> {
   }
 }
 
+/** Writes all of `chunk` (a write may be partial); a failure is the disk's, not the network's. */
+async function writeAll(handle: FileHandle, chunk: Uint8Array, file: string): Promise<void> {
+  try {
+    for (let offset = 0; offset < chunk.byteLength; ) {
+      const { bytesWritten } = await handle.write(chunk, offset, chunk.byteLength - offset);
+      offset += bytesWritten;
+    }
+  } catch (error) {
+    throw new WorkbenchError('IO', `Could not write '${file}': ${describeError(error)}.`, { cause: error });
+  }
+}
+
 function cancelled(url: string): WorkbenchError {
   return new WorkbenchError('CANCELLED', `Download of ${url} was cancelled; the partial file is kept and the next attempt resumes it.`);
 }
@@ -236,7 +248,7 @@ export async function downloadFile(url: string, dest: string, options: DownloadO
             { cause: error },
           );
         }
-        throw new WorkbenchError('NETWORK', `Could not download ${url}: ${describeNetworkError(error)}.`, { cause: error });
+        throw new WorkbenchError('NETWORK', `Could not download ${url}: ${describeError(error)}.`, { cause: error });
       }
 
       let total: number | undefined;
@@ -273,7 +285,8 @@ export async function downloadFile(url: string, dest: string, options: DownloadO
         handle = await open(partPath, 'w');
       } else {
         await response.body?.cancel().catch(() => undefined);
-        throw new WorkbenchError('NETWORK', `Could not download ${url}: the server answered HTTP ${response.status} ${response.statusText}.`.replace(' .', '.'));
+        const status = [response.status, response.statusText].filter(Boolean).join(' ');
+        throw new WorkbenchError('NETWORK', `Could not download ${url}: the server answered HTTP ${status}.`);
       }
 
       let bytes = resumedFrom;
@@ -291,7 +304,7 @@ export async function downloadFile(url: string, dest: string, options: DownloadO
         if (response.body) {
           for await (const chunk of response.body) {
             control.touch();
-            await handle.write(chunk);
+            await writeAll(handle, chunk, partPath);
             hash.update(chunk);
             bytes += chunk.byteLength;
             report(false);
@@ -299,8 +312,9 @@ export async function downloadFile(url: string, dest: string, options: DownloadO
         }
       } catch (error) {
         await handle.sync().catch(() => undefined);
+        if (error instanceof WorkbenchError) throw error;
         if (options.signal?.aborted) throw cancelled(url);
-        throw truncated(url, bytes, total, control.timedOut() ? `no data for ${timeoutMs} ms` : describeNetworkError(error));
+        throw truncated(url, bytes, total, control.timedOut() ? `no data for ${timeoutMs} ms` : describeError(error));
       }
       await handle.sync();
       await handle.close();
@@ -317,7 +331,7 @@ export async function downloadFile(url: string, dest: string, options: DownloadO
       return { path: dest, bytes, sha256, resumedFrom };
     } catch (error) {
       if (error instanceof WorkbenchError) throw error;
-      throw new WorkbenchError('IO', `Could not save ${url} to '${partPath}': ${describeNetworkError(error)}.`, { cause: error });
+      throw new WorkbenchError('IO', `Could not save ${url} to '${partPath}': ${describeError(error)}.`, { cause: error });
     } finally {
       await handle?.close().catch(() => undefined);
       control.dispose();
