@@ -8,12 +8,32 @@
  */
 import { resolve } from 'node:path';
 import { defineConfig } from 'electron-vite';
+import type { Plugin } from 'vite';
 import vue from '@vitejs/plugin-vue';
 
 const here = import.meta.dirname;
 
+/**
+ * electron-vite prepends `const require = createRequire(import.meta.url)` (and __dirname) to an ESM
+ * main bundle whose code mentions `require(`, for CommonJS-style sources. Ours are ESM and make
+ * their own `require` with createRequire where they need one (optional native packages), so the
+ * shim would declare `require` twice and main would not even parse. Dependencies are external, so
+ * no bundled code needs the shim.
+ */
+function withoutCommonJsShim(): Plugin {
+  return {
+    name: 'workbench:without-commonjs-shim',
+    configResolved(config) {
+      const plugins = config.plugins as Plugin[];
+      const shim = plugins.findIndex((plugin) => plugin.name === 'vite:esm-shim');
+      if (shim >= 0) plugins.splice(shim, 1);
+    },
+  };
+}
+
 export default defineConfig({
   main: {
+    plugins: [withoutCommonJsShim()],
     build: {
       // package.json "dependencies" are external by default; the engine also loads these when present.
       externalizeDeps: { include: ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu', 'onnxruntime-node'] },

@@ -64,8 +64,8 @@ function createWindow(): BrowserWindow {
 }
 
 function start(): void {
-  // The engine keeps weights and runs in the app's data folder unless told otherwise.
-  process.env.RESNET_WORKBENCH_DATA ??= app.getPath('userData');
+  // The engine keeps weights and runs in the app's data folder unless the variable names another.
+  process.env.RESNET_WORKBENCH_DATA ||= app.getPath('userData');
   const workbench = new Workbench();
 
   lockDownSession();

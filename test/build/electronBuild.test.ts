@@ -5,13 +5,14 @@
  * the page must carry the CSP; and the paths main loads must exist in the layout the build produces.
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, stat, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONTENT_SECURITY_POLICY } from '../../src-main/electron-main/security';
+import { CALL_NAMES, callChannel } from '../../src-main/common/contract';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const electronVite = path.join(root, 'node_modules/electron-vite/bin/electron-vite.js');
@@ -24,6 +25,8 @@ beforeAll(async () => {
     env: { ...process.env, NODE_ENV: 'production' },
     maxBuffer: 16 * 1024 * 1024,
   });
+  // As in the app, where out/ sits next to node_modules: external imports must resolve.
+  await symlink(path.join(root, 'node_modules'), path.join(outDir, 'node_modules'), 'dir');
 }, 120_000);
 
 afterAll(async () => {
@@ -100,5 +103,79 @@ describe('electron-vite build', () => {
       expect([...esm, ...cjs].filter((m) => !m.startsWith('./'))).toEqual([]);
       expect(code).not.toMatch(/@tensorflow|ipcRenderer/);
     }
+  });
+});
+
+interface HarnessReport {
+  sandboxEnabled: boolean;
+  singleInstanceLockRequested: boolean;
+  dataFolder: string;
+  webPreferences: Record<string, unknown>;
+  loadedFile: string;
+  channels: string[];
+  exposedName: string;
+  apiKeys: string[];
+  catalog: { ok: boolean; value?: { models: { depth: number }[] } };
+  engineInfo: { ok: boolean; value?: { backend: string; versions: Record<string, string> } };
+  badParams: { ok: boolean; error?: { code: string } };
+  events: { backend: string }[];
+  iframeRefusal: string | undefined;
+  windowOpen: { action: string };
+  navigationPrevented: { external: boolean; ownPage: boolean };
+  permissionGranted: boolean;
+  permissionCheck: boolean;
+  headers: Record<string, string[]>;
+}
+
+describe('the built app, run without Electron', () => {
+  // electronHarness.mjs loads out/main with a stand-in for 'electron' and runs out/preload the way
+  // a sandboxed preload runs, wired to main's IPC handlers.
+  let report: HarnessReport;
+  const userDataRoot = path.join(tmpdir(), 'workbench-user-data');
+
+  beforeAll(async () => {
+    const harness = fileURLToPath(new URL('./electronHarness.mjs', import.meta.url));
+    const { RESNET_WORKBENCH_DATA: _unset, ...env } = process.env;
+    const { stdout } = await promisify(execFile)(process.execPath, [harness, outDir, userDataRoot], { cwd: root, env });
+    report = JSON.parse(stdout) as HarnessReport;
+  }, 60_000);
+
+  it('main parses, takes the single-instance lock and sandboxes every renderer', () => {
+    expect(report.singleInstanceLockRequested).toBe(true);
+    expect(report.sandboxEnabled).toBe(true);
+  });
+
+  it('opens one isolated, sandboxed window on the built page with the built preload', () => {
+    expect(report.webPreferences).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false, webSecurity: true });
+    expect(report.webPreferences.preload).toBe(path.join(outDir, 'preload/index.cjs'));
+    expect(report.loadedFile).toBe(path.join(outDir, 'renderer/index.html'));
+  });
+
+  it('gives the engine the app data folder', () => {
+    expect(report.dataFolder).toBe(`${userDataRoot}/userData`);
+  });
+
+  it('registers one IPC handler per contract call, and the preload exposes one method per call', () => {
+    expect(report.channels.sort()).toEqual(CALL_NAMES.map(callChannel).sort());
+    expect(report.exposedName).toBe('workbench');
+    expect(report.apiKeys.sort()).toEqual([...new Set(CALL_NAMES.map((c) => c.split('.')[0]!)), 'on'].sort());
+  });
+
+  it('answers calls from the page through preload and main, with the real engine', () => {
+    expect(report.catalog.ok).toBe(true);
+    expect(report.catalog.value?.models.map((m) => m.depth)).toEqual([18, 34, 50, 101, 152]);
+    expect(report.engineInfo.ok).toBe(true);
+    expect(report.engineInfo.value?.versions.tfjs).toBe('4.22.0');
+    expect(report.badParams).toMatchObject({ ok: false, error: { code: 'BAD_INPUT' } });
+    expect(report.events.map((e) => e.backend)).toEqual([report.engineInfo.value?.backend]);
+  });
+
+  it('refuses IPC from an iframe, new windows, navigation away, permissions; sets the CSP header', () => {
+    expect(report.iframeRefusal).toMatch(/refused/);
+    expect(report.windowOpen).toEqual({ action: 'deny' });
+    expect(report.navigationPrevented).toEqual({ external: true, ownPage: false });
+    expect(report.permissionGranted).toBe(false);
+    expect(report.permissionCheck).toBe(false);
+    expect(report.headers['Content-Security-Policy']).toEqual([CONTENT_SECURITY_POLICY]);
   });
 });

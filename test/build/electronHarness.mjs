@@ -1,0 +1,121 @@
+// Runs the built app without Electron: the main bundle (ESM) with 'electron' replaced by
+// electronStub.mjs, and the preload bundle (CommonJS) the way a sandboxed preload runs — given a
+// `require` that only knows 'electron'. The preload's window.workbench then talks to main's IPC
+// handlers through a fake ipcRenderer. Prints one JSON object describing what happened.
+//   node test/build/electronHarness.mjs <electron-vite outDir> <userData root>
+import { register } from 'node:module';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import vm from 'node:vm';
+
+const [outDir, userDataRoot] = process.argv.slice(2);
+const stubUrl = new URL('./electronStub.mjs', import.meta.url).href;
+
+const rendererListeners = new Map();
+const stub = {
+  userDataRoot,
+  appListeners: {},
+  handlers: new Map(),
+  windows: [],
+  sent: [],
+  deliverToRenderer(channel, payload) {
+    for (const listener of rendererListeners.get(channel) ?? []) listener({ senderId: 0 }, payload);
+  },
+};
+globalThis.__electronStub = stub;
+
+const hooks = `
+export async function resolve(specifier, context, next) {
+  if (specifier === 'electron') return { url: ${JSON.stringify(stubUrl)}, shortCircuit: true };
+  return next(specifier, context);
+}`;
+register(`data:text/javascript,${encodeURIComponent(hooks)}`);
+
+await import(pathToFileURL(path.join(outDir, 'main/index.js')).href);
+await new Promise((resolve) => setTimeout(resolve, 50)); // app.whenReady().then(start)
+
+const window = stub.windows[0];
+const pageUrl = pathToFileURL(window.loadedFile).href;
+const trustedEvent = { sender: { id: window.webContents.id }, senderFrame: { url: pageUrl, parent: null } };
+const iframeEvent = { sender: { id: window.webContents.id }, senderFrame: { url: pageUrl, parent: {} } };
+
+// The preload, as Electron runs a sandboxed one.
+let exposed;
+const ipcRenderer = {
+  invoke: (channel, ...args) => {
+    const handler = stub.handlers.get(channel);
+    if (!handler) return Promise.reject(new Error(`No handler registered for '${channel}'`));
+    return handler(trustedEvent, ...args);
+  },
+  on: (channel, listener) => {
+    if (!rendererListeners.has(channel)) rendererListeners.set(channel, new Set());
+    rendererListeners.get(channel).add(listener);
+  },
+  removeListener: (channel, listener) => rendererListeners.get(channel)?.delete(listener),
+};
+const electronForPreload = {
+  contextBridge: {
+    exposeInMainWorld: (name, api) => {
+      exposed = { name, api };
+    },
+  },
+  ipcRenderer,
+};
+const sandboxRequire = (id) => {
+  if (id === 'electron') return electronForPreload;
+  throw new Error(`a sandboxed preload cannot require '${id}'`);
+};
+const preloadSource = await readFile(path.join(outDir, 'preload/index.cjs'), 'utf8');
+const module = { exports: {} };
+new vm.Script(`(function (require, module, exports) {${preloadSource}\n})`, { filename: 'preload/index.cjs' })
+  .runInThisContext()(sandboxRequire, module, module.exports);
+
+const api = exposed.api;
+const events = [];
+const unsubscribe = api.on('engine.ready', (payload) => events.push(payload));
+const catalog = await api.models.catalog();
+const engineInfo = await api.engine.info();
+const badParams = await api.engine.info({ unexpected: true });
+unsubscribe();
+
+let iframeRefusal;
+try {
+  await stub.handlers.get('workbench:call:engine.info')(iframeEvent, undefined);
+} catch (error) {
+  iframeRefusal = error.message;
+}
+
+const contents = window.webContents;
+const navigation = (url) => {
+  let prevented = false;
+  for (const listener of contents.listeners['will-navigate'] ?? []) listener({ preventDefault: () => (prevented = true) }, url);
+  return prevented;
+};
+let permissionGranted;
+stub.permissionRequestHandler(contents, 'media', (granted) => (permissionGranted = granted));
+let headers;
+stub.headersHandler({ responseHeaders: { 'Content-Type': ['text/html'] } }, (response) => (headers = response.responseHeaders));
+
+console.log(
+  JSON.stringify({
+    sandboxEnabled: stub.sandboxEnabled === true,
+    singleInstanceLockRequested: stub.singleInstanceLockRequested === true,
+    dataFolder: process.env.RESNET_WORKBENCH_DATA,
+    webPreferences: window.options.webPreferences,
+    loadedFile: window.loadedFile,
+    channels: [...stub.handlers.keys()],
+    exposedName: exposed.name,
+    apiKeys: Object.keys(api),
+    catalog,
+    engineInfo,
+    badParams,
+    events,
+    iframeRefusal,
+    windowOpen: contents.windowOpenHandler({ url: 'https://example.com/' }),
+    navigationPrevented: { external: navigation('https://example.com/'), ownPage: navigation(pageUrl) },
+    permissionGranted,
+    permissionCheck: stub.permissionCheckHandler(contents, 'clipboard-read'),
+    headers,
+  }),
+);

@@ -1,0 +1,98 @@
+// A stand-in for the 'electron' module, for running the built main bundle in plain Node (Electron
+// cannot run on the build machines). It records what main does with the API; the harness that
+// loads it (electronHarness.mjs) puts the shared record on globalThis.__electronStub first.
+const stub = globalThis.__electronStub;
+
+class FakeWebContents {
+  constructor(id) {
+    this.id = id;
+    this.listeners = {};
+    this.windowOpenHandler = undefined;
+  }
+  setWindowOpenHandler(handler) {
+    this.windowOpenHandler = handler;
+  }
+  on(event, listener) {
+    (this.listeners[event] ??= []).push(listener);
+    return this;
+  }
+  send(channel, payload) {
+    stub.sent.push({ channel, payload });
+    stub.deliverToRenderer(channel, payload);
+  }
+}
+
+export const app = {
+  isPackaged: true,
+  getPath: (name) => `${stub.userDataRoot}/${name}`,
+  enableSandbox: () => {
+    stub.sandboxEnabled = true;
+  },
+  on: (event, listener) => {
+    (stub.appListeners[event] ??= []).push(listener);
+    return app;
+  },
+  requestSingleInstanceLock: () => {
+    stub.singleInstanceLockRequested = true;
+    return true;
+  },
+  whenReady: () => Promise.resolve(),
+  quit: () => {
+    stub.quit = true;
+  },
+};
+
+export class BrowserWindow {
+  static windows = [];
+  static getAllWindows() {
+    return BrowserWindow.windows;
+  }
+  constructor(options) {
+    this.options = options;
+    this.webContents = new FakeWebContents(BrowserWindow.windows.length + 1);
+    BrowserWindow.windows.push(this);
+    stub.windows.push(this);
+    for (const listener of stub.appListeners['web-contents-created'] ?? []) listener({}, this.webContents);
+  }
+  once() {}
+  show() {}
+  isDestroyed() {
+    return false;
+  }
+  isMinimized() {
+    return false;
+  }
+  focus() {}
+  restore() {}
+  loadFile(file) {
+    this.loadedFile = file;
+    return Promise.resolve();
+  }
+  loadURL(url) {
+    this.loadedUrl = url;
+    return Promise.resolve();
+  }
+}
+
+export const ipcMain = {
+  handle: (channel, listener) => {
+    stub.handlers.set(channel, listener);
+  },
+  removeHandler: (channel) => stub.handlers.delete(channel),
+};
+
+export const session = {
+  defaultSession: {
+    setPermissionRequestHandler: (handler) => {
+      stub.permissionRequestHandler = handler;
+    },
+    setPermissionCheckHandler: (handler) => {
+      stub.permissionCheckHandler = handler;
+    },
+    webRequest: {
+      onHeadersReceived: (handler) => {
+        stub.headersHandler = handler;
+      },
+    },
+  },
+};
