@@ -27,7 +27,7 @@ function listSome(names: readonly string[]): string {
 }
 
 function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
+  return `${n} ${word}${n === 1 ? '' : word.endsWith('s') ? 'es' : 's'}`;
 }
 
 interface StageCounts {
@@ -70,23 +70,25 @@ function difference(found: ResNetDepth, expected: ResNetDepth): [string, string]
   return [`layer${stage + 1} has ${plural(a.layers[stage] as number, 'block')}`, `layer${stage + 1} has ${plural(b.layers[stage] as number, 'block')}`];
 }
 
-/** The depth a state dict's keys describe, or a sentence saying what was found instead. */
-function identifyDepth(dict: StateDict): { depth: ResNetDepth } | { problem: string } {
+type Identified = { depth: ResNetDepth } | { problem: string; brief: string };
+
+/** The depth a state dict's keys describe, or what was found instead (`brief` omits the list of depths). */
+function identifyDepth(dict: StateDict): Identified {
   const keys = [...dict.keys()];
   const counts = stageCounts(dict);
   if (counts.blocks.every((n) => n === 0)) {
     if (keys.some((k) => k.startsWith('module.'))) {
-      return { problem: `its keys start with "module." (saved from a DataParallel wrapper), e.g. ${listSome(keys.slice(0, 3))}` };
+      const problem = `its keys start with "module." (saved from a DataParallel wrapper), e.g. ${listSome(keys.slice(0, 3))}`;
+      return { problem, brief: problem };
     }
-    if (keys.length === 0) return { problem: 'it holds no tensors' };
-    return { problem: `none of its ${plural(keys.length, 'key')} is a ResNet layer (first: ${listSome(keys.slice(0, 3))})` };
+    const problem = keys.length === 0 ? 'it holds no tensors' : `none of its ${plural(keys.length, 'key')} is a ResNet layer (first: ${listSome(keys.slice(0, 3))})`;
+    return { problem, brief: problem };
   }
   const depth = depthMatching(counts);
   if (depth !== undefined) return { depth };
   const known = RESNET_DEPTHS.map((d) => `${d}: [${RESNET_SPECS[d].layers.join(', ')}] ${RESNET_SPECS[d].block}`).join('; ');
-  return {
-    problem: `its layer1..layer4 have [${counts.blocks.join(', ')}] ${kindName(counts.bottleneck)}, which is no torchvision ResNet (${known})`,
-  };
+  const brief = `its layer1..layer4 have [${counts.blocks.join(', ')}] ${kindName(counts.bottleneck)}`;
+  return { problem: `${brief}, which is no torchvision ResNet (${known})`, brief };
 }
 
 /** Depth and head size of a torchvision ResNet state dict, read from its keys and the shape of fc.weight. */
@@ -131,7 +133,7 @@ export function assertCheckpointFits(dict: StateDict, depth: ResNetDepth, numCla
     const parts: string[] = [];
     if (missing.length > 0) parts.push(`missing ${plural(missing.length, 'key')}: ${listSome(missing)}`);
     if (unexpected.length > 0) parts.push(`unexpected ${plural(unexpected.length, 'key')}: ${listSome(unexpected)}`);
-    const what = 'problem' in found ? ` (${found.problem})` : '';
+    const what = 'brief' in found ? ` (${found.brief})` : '';
     throw new WorkbenchError('CHECKPOINT_MISMATCH', `This checkpoint does not fit ${modelName(depth, numClasses)}${what}: ${parts.join('; ')}`);
   }
   const wrong = layout
