@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { open } from 'node:fs/promises';
 import { extensionMismatch, type SniffedFormat } from './formats';
-import { describeDecodeFailure, readImageHeader, rgbPipeline, type DecodeOptions } from './decode';
+import { readImageHeader, verifyImageBytes, type DecodeOptions } from './decode';
 import { describeFsError, type DatasetIssue, type DatasetWarning } from './issues';
 
 /** Files above this size are not read. Default 512 MiB. */
@@ -59,17 +59,8 @@ export async function checkImageFile(path: string, options: CheckImageOptions = 
   const read = await readFileLimited(path, options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES);
   if (!read.ok) return read;
   const bytes = read.bytes;
-  const header = await readImageHeader(bytes, options);
+  const header = (options.verifyPixels ?? true) ? await verifyImageBytes(bytes, options) : await readImageHeader(bytes, options);
   if (!header.ok) return { ok: false, issue: { path, ...header.problem } };
-  if (options.verifyPixels ?? true) {
-    try {
-      // Decoding to a thumbnail still reads every byte of the image data (JPEG's DCT scaling skips
-      // work, not data), so truncation and damage are found at a fraction of a full decode's cost.
-      await rgbPipeline(bytes, options).resize(64, 64, { fit: 'inside', withoutEnlargement: true }).toBuffer();
-    } catch (error) {
-      return { ok: false, issue: { path, ...describeDecodeFailure(error, bytes, header.value.format) } };
-    }
-  }
   const { format, width, height } = header.value;
   const warnings: DatasetWarning[] = extensionMismatch(path, format)
     ? [{ path, reason: 'extension-mismatch', detail: `the content is ${format.toUpperCase()}; decoded as ${format.toUpperCase()}` }]

@@ -84,8 +84,8 @@ export function describeDecodeFailure(error: unknown, bytes: Uint8Array, format:
   return { reason: 'corrupt', detail: `damaged ${format.toUpperCase()} data: ${message}` };
 }
 
-/** Sniff the format and read the header; checks the pixel limit without decoding pixels. */
-export async function readImageHeader(bytes: Uint8Array, options: DecodeOptions = {}): Promise<Checked<ImageHeader>> {
+/** The sniffed format when it is one we decode; the reason otherwise. */
+export function sniffDecodableFormat(bytes: Uint8Array): Checked<SniffedFormat> {
   if (bytes.length === 0) return { ok: false, problem: { reason: 'zero-bytes', detail: 'the file is empty (0 bytes)' } };
   const format = sniffImageFormat(bytes);
   if (format === undefined) {
@@ -95,6 +95,14 @@ export async function readImageHeader(bytes: Uint8Array, options: DecodeOptions 
     const supported = [...DECODABLE_FORMATS].join(', ');
     return { ok: false, problem: { reason: 'unsupported-format', detail: `${format.toUpperCase()} images are not supported (supported: ${supported})` } };
   }
+  return { ok: true, value: format };
+}
+
+/** Sniff the format and read the header; checks the pixel limit without decoding pixels. */
+export async function readImageHeader(bytes: Uint8Array, options: DecodeOptions = {}): Promise<Checked<ImageHeader>> {
+  const sniffed = sniffDecodableFormat(bytes);
+  if (!sniffed.ok) return sniffed;
+  const format = sniffed.value;
   let metadata: Metadata;
   try {
     // No limit here: we want the declared size to report it, and metadata() decodes no pixels.
@@ -125,6 +133,43 @@ export async function readImageHeader(bytes: Uint8Array, options: DecodeOptions 
       ...(metadata.orientation !== undefined ? { orientation: metadata.orientation } : {}),
     },
   };
+}
+
+/**
+ * Files up to this size are verified in one decoding pass: for small images a separate header read
+ * costs as much as the decode. The pixel limit still applies before any pixel is decoded, because
+ * sharp checks `limitInputPixels` against the header before it decodes.
+ */
+const SINGLE_PASS_MAX_BYTES = 256 * 1024;
+
+/**
+ * Whether `bytes` is a usable image: format, pixel limit, and every byte of pixel data decodable
+ * (so truncated or damaged files are found). Returns what the header says; problems are returned.
+ */
+export async function verifyImageBytes(bytes: Uint8Array, options: DecodeOptions = {}): Promise<Checked<ImageHeader>> {
+  const sniffed = sniffDecodableFormat(bytes);
+  if (!sniffed.ok) return sniffed;
+  const format = sniffed.value;
+  if (bytes.length <= SINGLE_PASS_MAX_BYTES) {
+    try {
+      const { info } = await rgbPipeline(bytes, options).toBuffer({ resolveWithObject: true });
+      return { ok: true, value: { format, width: info.width, height: info.height } };
+    } catch (error) {
+      // Over the pixel limit: read the header for a message with the declared size.
+      if (/pixel limit/i.test(error instanceof Error ? error.message : '')) return readImageHeader(bytes, options);
+      return { ok: false, problem: describeDecodeFailure(error, bytes, format) };
+    }
+  }
+  const header = await readImageHeader(bytes, options);
+  if (!header.ok) return header;
+  try {
+    // A thumbnail still reads every byte of the image data (JPEG's DCT scaling skips work, not
+    // data), so truncation and damage are found at a fraction of a full decode's cost.
+    await rgbPipeline(bytes, options).resize(64, 64, { fit: 'inside', withoutEnlargement: true }).toBuffer();
+  } catch (error) {
+    return { ok: false, problem: describeDecodeFailure(error, bytes, format) };
+  }
+  return header;
 }
 
 /** Decode bytes to 8-bit RGB after the header checks; problems are returned, not thrown. */

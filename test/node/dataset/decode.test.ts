@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import sharp from 'sharp';
 import { WorkbenchError } from '../../../src-main/common/errors';
-import { decodeImage, readImageHeader, tryDecodeImageBytes, type RgbImage } from '../../../src-main/node/dataset/decode';
+import { decodeImage, readImageHeader, tryDecodeImageBytes, verifyImageBytes, type RgbImage } from '../../../src-main/node/dataset/decode';
 import { extensionMismatch, sniffImageFormat } from '../../../src-main/node/dataset/formats';
 import { cmykJpeg, exifRotatedJpeg, grey16Png, jpegOf, palettePng, pixelBombPng, pngOf, rgbaPng, texture } from './imageFixtures';
 
@@ -110,6 +110,20 @@ describe('decoding every real-world encoding to 8-bit RGB', () => {
     damaged.fill(0x55, 60, 120);
     const result = await tryDecodeImageBytes(damaged);
     expect(result.ok ? 'ok' : result.problem.reason).toBe('corrupt');
+  });
+
+  it('verifies small files in one pass and large ones by header + thumbnail, finding truncation either way', async () => {
+    const noise = Buffer.alloc(700 * 500 * 3);
+    for (let i = 0; i < noise.length; i++) noise[i] = (i * 2654435761) >>> 24;
+    const large = await jpegOf(700, 500, noise, 98);
+    expect(large.length).toBeGreaterThan(256 * 1024);
+    expect(await verifyImageBytes(large)).toEqual({ ok: true, value: { format: 'jpeg', width: 700, height: 500 } });
+    const cut = await verifyImageBytes(large.subarray(0, large.length - 5000));
+    expect(cut.ok ? 'ok' : cut.problem.reason).toBe('truncated');
+    const small = await exifRotatedJpeg();
+    expect(await verifyImageBytes(small)).toEqual({ ok: true, value: { format: 'jpeg', width: 16, height: 32 } });
+    const bomb = await verifyImageBytes(pixelBombPng());
+    expect(bomb.ok ? 'ok' : bomb.problem.detail).toContain('20000×20000');
   });
 
   it('decodeImage throws a BAD_INPUT WorkbenchError naming the reason, and NOT_FOUND for a missing file', async () => {
