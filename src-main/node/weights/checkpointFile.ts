@@ -7,8 +7,7 @@ import { WorkbenchError } from '../../common/errors';
 import { writeFileAtomic } from '../io/atomicWrite';
 import { looksLikeSafetensors, parseSafetensors, serializeSafetensors } from './safetensors';
 import type { StateDict } from './stateDict';
-import { isLegacyTorchCheckpoint, parseTorchCheckpoint, serializeTorchZip } from './torchPth';
-import { isZip } from './zipArchive';
+import { looksLikeTorchCheckpoint, parseTorchCheckpoint, serializeTorchZip } from './torchPth';
 
 export type CheckpointFormat = 'pth' | 'safetensors';
 
@@ -22,7 +21,7 @@ export interface CheckpointContents {
 
 /** Which reader understands `bytes`, from their first bytes; undefined when none does. */
 export function detectCheckpointFormat(bytes: Uint8Array): CheckpointFormat | undefined {
-  if (isZip(bytes) || isLegacyTorchCheckpoint(bytes)) return 'pth';
+  if (looksLikeTorchCheckpoint(bytes)) return 'pth';
   if (looksLikeSafetensors(bytes)) return 'safetensors';
   return undefined;
 }

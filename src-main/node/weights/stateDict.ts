@@ -84,7 +84,8 @@ export const DTYPE_ELEMENT_BYTES: Readonly<Record<TensorDType, number>> = {
 };
 
 /**
- * `count` elements of `dtype` from little-endian `bytes`. The result is a view into `bytes` when its
+ * `count` elements of `dtype` from little-endian `bytes` (typed arrays use the host's byte order,
+ * which is little-endian on every platform Node and Electron ship for). The result is a view into `bytes` when its
  * offset is aligned for the element size (so a 200 MB checkpoint is not copied), a copy otherwise.
  * Callers that keep views must treat the data as read-only: it aliases the file buffer.
  */

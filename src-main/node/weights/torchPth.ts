@@ -47,6 +47,16 @@ function corrupt(label: string, what: string): WorkbenchError {
   return new WorkbenchError('CHECKPOINT_CORRUPT', `${label} is corrupt: ${what}.`);
 }
 
+/** The oldest torch.save format was a tar archive ('ustar' at byte 257). */
+function isTar(bytes: Uint8Array): boolean {
+  return bytes.length > 262 && new TextDecoder().decode(bytes.subarray(257, 262)) === 'ustar';
+}
+
+/** True for anything torch.save wrote: zip, legacy or the old tar format (which is then refused clearly). */
+export function looksLikeTorchCheckpoint(bytes: Uint8Array): boolean {
+  return isZip(bytes) || isLegacyTorchCheckpoint(bytes) || isTar(bytes);
+}
+
 /** True when `bytes` starts with the legacy format's pickled magic number. */
 export function isLegacyTorchCheckpoint(bytes: Uint8Array): boolean {
   if (bytes[0] !== 0x80) return false; // torch.save always writes a PROTO opcode first
@@ -283,7 +293,9 @@ export function parseTorchCheckpoint(bytes: Uint8Array, options: TorchCheckpoint
   let root: PickleValue;
   if (isZip(bytes)) root = readZipObject(bytes, label);
   else if (isLegacyTorchCheckpoint(bytes)) root = readLegacyObject(bytes, label);
-  else throw new WorkbenchError('CHECKPOINT_CORRUPT', `${label} is not a PyTorch checkpoint (neither a zip archive nor a legacy torch.save file).`);
+  else if (isTar(bytes)) {
+    throw new WorkbenchError('BAD_INPUT', `${label} is a tar-format checkpoint from PyTorch before 0.1.10, which is not supported; load it with PyTorch and save it again.`);
+  } else throw new WorkbenchError('CHECKPOINT_CORRUPT', `${label} is not a PyTorch checkpoint (neither a zip archive nor a legacy torch.save file).`);
   const dict: StateDict = new Map();
   for (const [name, ref] of selectTensors(root, label)) dict.set(name, materialize(name, ref, label));
   return dict;

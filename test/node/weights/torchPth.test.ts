@@ -217,3 +217,13 @@ describe('serializeTorchZip', () => {
     expect(() => serializeTorchZip(dict)).toThrow(/Tensor 'w' \(float32, shape \[2, 2\]\) needs 16 bytes of data but has 12/);
   });
 });
+
+describe('parseTorchCheckpoint on formats it does not read', () => {
+  it('names the pre-0.1.10 tar format', () => {
+    const tar = new Uint8Array(1024);
+    tar.set(new TextEncoder().encode('ustar'), 257);
+    const error = parseError(tar);
+    expect(error.code).toBe('BAD_INPUT');
+    expect(error.message).toContain('tar-format checkpoint');
+  });
+});
