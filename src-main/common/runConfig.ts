@@ -69,7 +69,9 @@ export const runConfigSchema = z.strictObject({
 export type RunConfigInput = z.input<typeof runConfigSchema>;
 export type RunConfig = z.output<typeof runConfigSchema>;
 
-/** Fill defaults and validate; throws a ZodError naming the offending field. */
+/** Fill defaults and validate; throws an Error whose message names each offending field. */
 export function resolveRunConfig(input: RunConfigInput): RunConfig {
-  return runConfigSchema.parse(input);
+  const parsed = runConfigSchema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  throw new Error(parsed.error.issues.map((issue) => `${issue.path.join('.') || 'config'}: ${issue.message}`).join('; '));
 }

@@ -6,6 +6,7 @@ import { WorkbenchError, toErrorData } from '../../common/errors';
 import { registerInfo } from './commands/info';
 import { registerPredict } from './commands/predict';
 import { registerScan } from './commands/scan';
+import { registerTrain } from './commands/train';
 import { registerWeights } from './commands/weights';
 import { NotAvailableError, registerPlanned, type CliContext } from './context';
 import { UsageError } from './usage';
@@ -25,7 +26,7 @@ export function buildProgram(ctx: CliContext): Command {
     .exitOverride();
   registerInfo(program, ctx);
   registerScan(program, ctx);
-  registerPlanned(program, 'train', 'train a ResNet on an image folder');
+  registerTrain(program, ctx);
   registerPredict(program, ctx);
   registerPlanned(program, 'export', 'export a trained model to tfjs, ONNX, .pth or safetensors');
   registerWeights(program, ctx);

@@ -116,10 +116,15 @@ export async function trainHead(train: FeatureSet, val: FeatureSet | undefined, 
   const n = rows(train);
   if (n === 0) throw new WorkbenchError('BAD_INPUT', 'There are no training images to learn from.');
   const init = o.resume?.weights ?? initialHead(train.channels, o.numClasses, o.seed);
-  const kernel = tf.tidy(() => tf.variable(tf.tensor2d(init.kernel, [train.channels, o.numClasses]), true, 'fc/kernel'));
-  const bias = tf.tidy(() => tf.variable(tf.tensor1d(init.bias), true, 'fc/bias'));
+  // Unnamed variables: tfjs names must be unique per process, and two runs may train at once.
+  const kernel = tf.tidy(() => tf.variable(tf.tensor2d(init.kernel, [train.channels, o.numClasses]), true));
+  const bias = tf.tidy(() => tf.variable(tf.tensor1d(init.bias), true));
+  const slotKeys = new Map<tf.Variable, string>([
+    [kernel, 'fc.kernel'],
+    [bias, 'fc.bias'],
+  ]);
   const optimizer = new TorchStyleOptimizer(o.optimizer);
-  if (o.resume) optimizer.setState(o.resume.optimizer, [kernel, bias]);
+  if (o.resume) optimizer.setState(o.resume.optimizer, slotKeys);
   const batches = Math.ceil(n / o.batchSize);
   const totalSteps = batches * o.epochs;
   const snapshot = (): HeadWeights => ({ kernel: kernel.dataSync().slice() as Float32Array, bias: bias.dataSync().slice() as Float32Array });
@@ -198,7 +203,7 @@ export async function trainHead(train: FeatureSet, val: FeatureSet | undefined, 
       await o.onEpoch?.(result, scores?.logits, {
         epoch,
         weights: snapshot(),
-        optimizer: optimizer.getState(),
+        optimizer: optimizer.getState(slotKeys),
         best,
         bestEpoch,
         bestScore,

@@ -24,7 +24,7 @@ export interface OptimizerConfig {
 /** Serializable optimizer state, for checkpoints and resume. */
 export interface OptimizerState {
   step: number;
-  /** Per variable name: Adam [m, v] or SGD [momentum buffer]. */
+  /** Per variable key (given by the caller): Adam [m, v] or SGD [momentum buffer]. */
   slots: Record<string, { shape: number[]; values: Float32Array[] }>;
 }
 
@@ -83,20 +83,25 @@ export class TorchStyleOptimizer {
     return slots;
   }
 
-  getState(): OptimizerState {
+  /**
+   * The state, keyed by stable names the caller gives its variables (tfjs variable names must be
+   * unique per process, so they cannot identify a variable across runs).
+   */
+  getState(keys: ReadonlyMap<tf.Variable, string>): OptimizerState {
     const slots: OptimizerState['slots'] = {};
     for (const [variable, vars] of this.slots) {
-      slots[variable.name] = { shape: variable.shape, values: vars.map((s) => s.dataSync() as Float32Array) };
+      const key = keys.get(variable);
+      if (key !== undefined) slots[key] = { shape: variable.shape, values: vars.map((s) => s.dataSync().slice() as Float32Array) };
     }
     return { step: this.stepCount, slots };
   }
 
-  /** Restore state saved by getState for the same variables (matched by name). */
-  setState(state: OptimizerState, variables: readonly tf.Variable[]): void {
+  /** Restore state saved by getState, matching variables by the same keys. */
+  setState(state: OptimizerState, keys: ReadonlyMap<tf.Variable, string>): void {
     this.dispose();
     this.stepCount = state.step;
-    for (const variable of variables) {
-      const saved = state.slots[variable.name];
+    for (const [variable, key] of keys) {
+      const saved = state.slots[key];
       if (!saved) continue;
       this.slots.set(
         variable,
