@@ -445,8 +445,10 @@ class Unpickler {
           this.push(this.parseIntText(this.line().replace(/L$/, '')));
           break;
         case OP.FLOAT: {
-          const value = Number(this.line());
-          if (Number.isNaN(value)) throw this.corrupt('FLOAT is not a number');
+          const text = this.line().trim();
+          const special: Record<string, number> = { inf: Infinity, '-inf': -Infinity, nan: NaN };
+          const value = special[text] ?? Number(text);
+          if (Number.isNaN(value) && text !== 'nan') throw this.corrupt(`FLOAT '${text}' is not a number`);
           this.push(value);
           break;
         }

@@ -180,3 +180,10 @@ describe('PickleWriter', () => {
     ]);
   });
 });
+
+describe('unpickle: protocol 0 special floats', () => {
+  it('reads inf, -inf and nan as Python writes them', () => {
+    const value = unpickle(new TextEncoder().encode('(lp0\nFinf\naF-inf\naFnan\naF-0.0\na.')) as number[];
+    expect(value).toEqual([Infinity, -Infinity, NaN, -0]);
+  });
+});
