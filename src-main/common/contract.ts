@@ -38,22 +38,56 @@ export const engineInfoSchema = z.strictObject({
   skipped: z.array(z.strictObject({ backend: backendNameSchema, reason: z.string() })),
 });
 
-/**
- * One pretrained checkpoint of the catalog and whether it is in the app's data folder. Kept loose
- * (extra fields pass through) so the weights store can add facts without breaking the UI.
- */
-export const weightsEntrySchema = z.looseObject({
+/** torchvision's names for the ImageNet-1K training recipes. */
+export const weightsVariantSchema = z.enum(['IMAGENET1K_V1', 'IMAGENET1K_V2']);
+
+/** One of torchvision's ImageNet checkpoints and whether it is in the app's weights folder. */
+export const pretrainedWeightsEntrySchema = z.strictObject({
   depth: resnetDepthSchema,
-  /** torchvision's name for the weights, e.g. `IMAGENET1K_V1`. */
-  variant: z.string(),
-  /** ImageNet top-1 accuracy in percent as published by torchvision. */
-  top1: z.number().optional(),
-  /** Where the file comes from. */
-  url: z.string().optional(),
-  /** Whether the file is present (downloaded or imported) and usable. */
+  variant: weightsVariantSchema,
+  /** torchvision's own name, e.g. `ResNet50_Weights.IMAGENET1K_V2`. */
+  torchvisionName: z.string(),
+  /** File name on the server and in the weights folder, e.g. `resnet50-11ad3fa6.pth`. */
+  fileName: z.string(),
+  url: z.string(),
+  /** Start of the file's SHA-256 (lowercase hex), checked after download. */
+  sha256Prefix: z.string(),
+  /** ImageNet-1K validation accuracy in percent, as torchvision reports it. */
+  top1: z.number(),
+  top5: z.number(),
+  /** Learned parameters with the 1000-class head. */
+  parameters: z.number().int().positive(),
+  /** Billions of multiply-adds of one 224×224 forward pass. */
+  gflops: z.number().positive(),
+  /** The evaluation transform the weights were measured with. */
+  resizeSize: z.number().int().positive(),
+  cropSize: z.number().int().positive(),
+  /** The variant used when none is named. */
+  isDefault: z.boolean(),
+  /** What torchvision's `DEFAULT` alias points to. */
+  isTorchvisionDefault: z.boolean(),
+  /** Whether the file is in the weights folder (every file there was checked on arrival). */
   present: z.boolean(),
-  /** Absolute path of the file when present. */
-  path: z.string().optional(),
+  /** Where the file is, or will be once downloaded. */
+  path: z.string(),
+  /** Size on disk when present. */
+  bytes: z.number().int().nonnegative().optional(),
+});
+
+/** A checkpoint imported from a local file that matches no catalog entry (e.g. a fine-tuned model). */
+export const importedWeightsEntrySchema = z.strictObject({
+  /** The stored copy in the weights folder. */
+  path: z.string(),
+  fileName: z.string(),
+  /** The file it was imported from. */
+  source: z.string(),
+  depth: resnetDepthSchema,
+  numClasses: z.number().int().positive(),
+  /** Full SHA-256, lowercase hex. */
+  sha256: z.string(),
+  bytes: z.number().int().nonnegative(),
+  /** ISO 8601 time of the import. */
+  importedAt: z.string(),
 });
 
 export const modelInfoSchema = z.strictObject({
@@ -93,9 +127,9 @@ export const CALLS = {
     result: engineInfoSchema,
   }),
   'weights.list': defineCall({
-    description: 'The pretrained ImageNet checkpoints of the catalog and which are present.',
+    description: 'torchvision’s ImageNet checkpoints with which are present, and the imported ones.',
     params: noParams,
-    result: z.strictObject({ weights: z.array(weightsEntrySchema) }),
+    result: z.strictObject({ pretrained: z.array(pretrainedWeightsEntrySchema), imported: z.array(importedWeightsEntrySchema) }),
   }),
   'models.catalog': defineCall({
     description: 'The ResNet depths with their size and cost.',
@@ -131,7 +165,8 @@ export type CallResult<C extends CallName> = z.output<(typeof CALLS)[C]['result'
 export type EventPayload<E extends EventName> = z.output<(typeof EVENTS)[E]['payload']>;
 
 export type EngineInfo = z.output<typeof engineInfoSchema>;
-export type WeightsEntry = z.output<typeof weightsEntrySchema>;
+export type PretrainedWeightsEntry = z.output<typeof pretrainedWeightsEntrySchema>;
+export type ImportedWeightsEntry = z.output<typeof importedWeightsEntrySchema>;
 export type ModelInfo = z.output<typeof modelInfoSchema>;
 
 /** The reply envelope every transport carries. */

@@ -103,10 +103,32 @@ describe('results', () => {
     expect(validateResult('models.catalog', { models: [{ ...resnet18, layers: [2, 2, 2] }] }).ok).toBe(false);
   });
 
-  it('weights entries keep extra facts but require depth, variant and presence', () => {
-    const entry = { depth: 50, variant: 'IMAGENET1K_V2', present: false, sizeBytes: 102_530_333 };
-    expect(validateResult('weights.list', { weights: [entry] })).toEqual({ ok: true, value: { weights: [entry] } });
-    expect(validateResult('weights.list', { weights: [{ depth: 50, variant: 'IMAGENET1K_V2' }] }).ok).toBe(false);
+  it('weights entries need every fact and presence; an imported entry needs its hash', () => {
+    const entry = {
+      depth: 50,
+      variant: 'IMAGENET1K_V2',
+      torchvisionName: 'ResNet50_Weights.IMAGENET1K_V2',
+      fileName: 'resnet50-11ad3fa6.pth',
+      url: 'https://download.pytorch.org/models/resnet50-11ad3fa6.pth',
+      sha256Prefix: '11ad3fa6',
+      top1: 80.858,
+      top5: 95.434,
+      parameters: 25_557_032,
+      gflops: 4.09,
+      resizeSize: 232,
+      cropSize: 224,
+      isDefault: false,
+      isTorchvisionDefault: true,
+      present: false,
+      path: '/data/weights/resnet50-11ad3fa6.pth',
+    };
+    expect(validateResult('weights.list', { pretrained: [entry], imported: [] })).toEqual({ ok: true, value: { pretrained: [entry], imported: [] } });
+    const { present: _present, ...withoutPresence } = entry;
+    expect(validateResult('weights.list', { pretrained: [withoutPresence], imported: [] }).ok).toBe(false);
+    expect(validateResult('weights.list', { pretrained: [{ ...entry, variant: 'IMAGENET1K_V3' }], imported: [] }).ok).toBe(false);
+    const imported = { path: '/w/x.pth', fileName: 'x.pth', source: '/x.pth', depth: 18, numClasses: 10, bytes: 1, importedAt: '2026-11-27T10:00:00Z' };
+    expect(validateResult('weights.list', { pretrained: [], imported: [imported] }).ok).toBe(false);
+    expect(validateResult('weights.list', { pretrained: [], imported: [{ ...imported, sha256: 'ab'.repeat(32) }] }).ok).toBe(true);
   });
 
   it('event payloads are checked too', () => {

@@ -15,13 +15,15 @@ import {
   type EngineInfo,
   type EventName,
   type EventPayload,
+  type ImportedWeightsEntry,
+  type PretrainedWeightsEntry,
   type Reply,
   type Unsubscribe,
-  type WeightsEntry,
   type WorkbenchHandlers,
 } from '../../common/contract';
 import { WorkbenchError, toErrorData } from '../../common/errors';
 import { initBackend } from '../engine/backend';
+import { listImportedWeights, listWeights, type WeightsStoreOptions } from '../weights/weightsStore';
 import { modelCatalog } from './modelCatalog';
 
 /** One event as the service emits it; transports forward `event` and `payload` as they are. */
@@ -30,13 +32,13 @@ export type WorkbenchEvent = { [E in EventName]: { event: E; payload: EventPaylo
 export interface WorkbenchOptions {
   /** Chooses and starts the compute backend. Default: the engine's `initBackend()` chain. */
   startEngine?: () => Promise<EngineInfo>;
-  /** Lists the pretrained checkpoints and their presence. Default: not available (fails clearly). */
-  listWeights?: () => Promise<WeightsEntry[]>;
+  /** Where the weights are and which checkpoints are known. Default: the weights store's defaults. */
+  weights?: WeightsStoreOptions;
 }
 
 export class Workbench {
   private readonly startEngine: () => Promise<EngineInfo>;
-  private readonly listWeights: () => Promise<WeightsEntry[]>;
+  private readonly weightsStore: WeightsStoreOptions;
   private readonly listeners = new Set<(event: WorkbenchEvent) => void>();
   private engineAnnounced = false;
 
@@ -45,12 +47,10 @@ export class Workbench {
 
   constructor(options: WorkbenchOptions = {}) {
     this.startEngine = options.startEngine ?? (() => initBackend());
-    this.listWeights =
-      options.listWeights ??
-      (() => Promise.reject(new WorkbenchError('NOT_AVAILABLE', 'Listing pretrained weights is not available in this build.')));
+    this.weightsStore = options.weights ?? {};
     this.handlers = {
       'engine.info': () => this.engineInfo(),
-      'weights.list': async () => ({ weights: await this.listWeights() }),
+      'weights.list': () => this.weightsList(),
       'models.catalog': () => ({ models: modelCatalog() }),
     };
   }
@@ -87,6 +87,42 @@ export class Workbench {
     if (!checked.ok) throw new WorkbenchError('INTERNAL', checked.error.message);
     const message = { event, payload: checked.value } as WorkbenchEvent;
     for (const listener of this.listeners) listener(message);
+  }
+
+  private async weightsList(): Promise<{ pretrained: PretrainedWeightsEntry[]; imported: ImportedWeightsEntry[] }> {
+    const [pretrained, imported] = await Promise.all([listWeights(this.weightsStore), listImportedWeights(this.weightsStore)]);
+    return {
+      // The contract's flat subset of the catalog entries (what the UI shows).
+      pretrained: pretrained.map((w) => ({
+        depth: w.depth,
+        variant: w.variant,
+        torchvisionName: w.torchvisionName,
+        fileName: w.fileName,
+        url: w.url,
+        sha256Prefix: w.sha256Prefix,
+        top1: w.imagenet.top1,
+        top5: w.imagenet.top5,
+        parameters: w.parameters,
+        gflops: w.gflops,
+        resizeSize: w.preprocessing.resizeSize,
+        cropSize: w.preprocessing.cropSize,
+        isDefault: w.isDefault,
+        isTorchvisionDefault: w.isTorchvisionDefault,
+        present: w.present,
+        path: w.path,
+        ...(w.bytes !== undefined ? { bytes: w.bytes } : {}),
+      })),
+      imported: imported.map((w) => ({
+        path: w.path,
+        fileName: w.fileName,
+        source: w.source,
+        depth: w.depth,
+        numClasses: w.numClasses,
+        sha256: w.sha256,
+        bytes: w.bytes,
+        importedAt: w.importedAt,
+      })),
+    };
   }
 
   private async engineInfo(): Promise<EngineInfo> {
