@@ -63,7 +63,7 @@ export const runConfigSchema = z.strictObject({
   seed: z.number().int().min(0).max(2 ** 32 - 1).default(0),
   /** Per-channel normalization. Default ImageNet's. */
   mean: channelTriple.default([0.485, 0.456, 0.406]),
-  std: channelTriple.default([0.229, 0.224, 0.225]),
+  std: z.tuple([z.number().positive(), z.number().positive(), z.number().positive()]).default([0.229, 0.224, 0.225]),
 });
 
 export type RunConfigInput = z.input<typeof runConfigSchema>;

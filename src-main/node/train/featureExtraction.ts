@@ -44,6 +44,13 @@ export async function extractFeatures(backbone: tf.LayersModel, loader: BatchLoa
       const x = tf.tensor4d(batch.images, [batch.count, batch.size, batch.size, 3]);
       return (backbone.predict(x) as tf.Tensor).dataSync() as Float32Array;
     });
+    const bad = features.findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0) {
+      throw new WorkbenchError(
+        'TRAINING_DIVERGED',
+        `The backbone produced non-finite features for ${batch.paths[Math.floor(bad / channels)] ?? 'an image'}: the weights or the normalization (mean/std) are out of range.`,
+      );
+    }
     chunks.push({ features, labels: Int32Array.from(batch.labels), channels, paths: [...batch.paths] });
     done += batch.count;
     options.onBatch?.(done);

@@ -16,6 +16,7 @@ import { scanImageFolder, type ImageFolderScan } from '../dataset/scanImageFolde
 import { initBackend, type BackendInfo } from '../engine/backend';
 import { buildResNetBackbone } from '../engine/resnet';
 import { readCheckpoint } from '../weights/checkpointFile';
+import { randomResNetStateDict } from '../weights/randomInit';
 import type { StateDict } from '../weights/stateDict';
 import { assertCheckpointFits, loadStateDictIntoModel } from '../weights/torchvisionWeights';
 import { ensureWeights, type EnsureWeightsOptions } from '../weights/weightsStore';
@@ -71,7 +72,7 @@ export interface RunReport {
 }
 
 interface ResolvedWeights {
-  dict: StateDict | undefined;
+  dict: StateDict;
   source: string;
   sha256: string | null;
   notice?: string;
@@ -82,7 +83,7 @@ async function sha256Of(file: string): Promise<string> {
 }
 
 async function resolveBackboneWeights(config: RunConfig, options: TrainRunOptions, progress: (done: number, total: number, message: string) => void): Promise<ResolvedWeights> {
-  if (config.weights === 'none') return { dict: undefined, source: 'none', sha256: null };
+  if (config.weights === 'none') return { dict: randomResNetStateDict(config.depth, 1000, config.seed), source: 'none', sha256: null };
   if (config.weights === 'imagenet') {
     try {
       const ensured = await ensureWeights(config.depth, config.weightsVariant, {
@@ -94,7 +95,7 @@ async function resolveBackboneWeights(config: RunConfig, options: TrainRunOption
     } catch (error) {
       if (options.allowRandomFallback && error instanceof WorkbenchError && (error.code === 'OFFLINE' || error.code === 'NETWORK')) {
         return {
-          dict: undefined,
+          dict: randomResNetStateDict(config.depth, 1000, config.seed),
           source: 'none',
           sha256: null,
           notice: `ImageNet weights for ResNet-${config.depth} could not be had (${error.message.split('\n')[0]}); training from random initialisation instead, so accuracy will be far lower.`,
@@ -313,7 +314,7 @@ const VIEW_CROP_SCALE: readonly [number, number] = [0.25, 1];
 async function featuresFor(
   config: RunConfig,
   data: RunData,
-  dict: StateDict | undefined,
+  dict: StateDict,
   folder: string,
   options: TrainRunOptions,
   progress: (phase: RunPhase, done: number, total: number, eta: number | null, message?: string) => void,
@@ -325,10 +326,8 @@ async function featuresFor(
   }
   const backbone = buildResNetBackbone(config.depth);
   try {
-    if (dict) {
-      assertCheckpointFits(dict, config.depth);
-      loadStateDictIntoModel(backbone, dict, { includeHead: false });
-    }
+    assertCheckpointFits(dict, config.depth);
+    loadStateDictIntoModel(backbone, dict, { includeHead: false });
     const normalization = { mean: config.mean, std: config.std } as const;
     const evalTransform = { kind: 'eval' as const, options: { size: config.imageSize, crop: config.crop, normalization } };
     const views = config.augment ? config.views : 1;

@@ -25,8 +25,8 @@ const kernel0 = Array.from({ length: C }, (_, i) => Array.from({ length: K }, (_
 const bias0 = Array.from({ length: K }, (_, o) => 0.05 * o);
 
 function train(config: OptimizerConfig): Step[] {
-  const kernel = tf.tidy(() => tf.variable(tf.tensor2d(kernel0), true, 'fc/kernel'));
-  const bias = tf.tidy(() => tf.variable(tf.tensor1d(bias0), true, 'fc/bias'));
+  const kernel = tf.tidy(() => tf.variable(tf.tensor2d(kernel0), true));
+  const bias = tf.tidy(() => tf.variable(tf.tensor1d(bias0), true));
   const optimizer = new TorchStyleOptimizer(config);
   const steps: Step[] = [];
   const xs = tf.tensor2d(x);
@@ -70,13 +70,14 @@ describe('optimizers match torch.optim step for step', () => {
   }
 
   it('saves and restores its state so a resumed run continues identically', () => {
-    const kernel = tf.tidy(() => tf.variable(tf.tensor2d(kernel0), true, 'k'));
+    const kernel = tf.tidy(() => tf.variable(tf.tensor2d(kernel0), true));
     const optimizer = new TorchStyleOptimizer({ name: 'adam' });
     const grad = tf.onesLike(kernel);
     optimizer.applyGradients(new Map([[kernel, grad]]), () => 0.1);
-    const state = optimizer.getState();
+    const keys = new Map([[kernel, 'kernel']]);
+    const state = optimizer.getState(keys);
     const restored = new TorchStyleOptimizer({ name: 'adam' });
-    restored.setState(state, [kernel]);
+    restored.setState(state, keys);
     expect(restored.step).toBe(1);
     const snapshot = kernel.dataSync().slice();
     optimizer.applyGradients(new Map([[kernel, grad]]), () => 0.1);
