@@ -277,10 +277,6 @@ export function parseReply<C extends CallName>(call: C, raw: unknown): Reply<Cal
   return validateResult(call, envelope.data.value);
 }
 
-export function replyOk<T>(value: T): Reply<T> {
-  return { ok: true, value };
-}
-
 export function replyError(error: ErrorData): Reply<never> {
   return { ok: false, error };
 }

@@ -38,7 +38,22 @@ export function isAppUrl(url: string, entry: AppEntry): boolean {
   if (!parsed) return false;
   if (entry.kind === 'dev') return parsed.origin === entry.origin;
   const expected = new URL(entry.url);
-  return parsed.protocol === 'file:' && parsed.host === expected.host && parsed.pathname === expected.pathname;
+  return parsed.protocol === 'file:' && parsed.host === expected.host && comparableFilePath(parsed) === comparableFilePath(expected);
+}
+
+/**
+ * Chromium and Node percent-encode file paths slightly differently (Chromium escapes ';', for one)
+ * and Windows drive letters come in either case; a mismatch here would refuse every call of the
+ * real window, so compare decoded paths, case-insensitively on Windows (its file system is too).
+ */
+function comparableFilePath(url: URL): string {
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(url.pathname);
+  } catch {
+    return url.pathname;
+  }
+  return /^\/[A-Za-z]:\//.test(decoded) ? decoded.toLowerCase() : decoded;
 }
 
 /** `will-navigate`: the window only ever shows the app; a navigation elsewhere is refused. */

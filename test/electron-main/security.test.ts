@@ -32,6 +32,18 @@ describe('isAppUrl / isAllowedNavigation', () => {
     expect(isAllowedNavigation(`${indexFileUrl}?tab=data`, built)).toBe(true);
   });
 
+  it('accepts the page however Chromium encodes its path, and any drive-letter case on Windows', () => {
+    const folder = pathToFileURL('/opt/lab;1/out/renderer/index.html').href;
+    expect(folder).toContain('lab;1');
+    const entry = appEntryFor({ indexFileUrl: folder });
+    expect(isAppUrl('file:///opt/lab%3B1/out/renderer/index.html', entry)).toBe(true);
+    const windows = appEntryFor({ indexFileUrl: 'file:///C:/Program%20Files/ResNet%20Workbench/resources/app.asar/out/renderer/index.html' });
+    expect(isAppUrl('file:///c:/Program%20Files/ResNet%20Workbench/resources/app.asar/out/renderer/index.html', windows)).toBe(true);
+    expect(isAppUrl('file:///c:/Program%20Files/ResNet%20Workbench/resources/app.asar/out/renderer/other.html', windows)).toBe(false);
+    // Case matters where file systems are case-sensitive.
+    expect(isAppUrl(indexFileUrl.replace('renderer', 'Renderer'), built)).toBe(false);
+  });
+
   it('refuses other files, other schemes, remote pages and garbage', () => {
     for (const url of [
       pathToFileURL('/opt/ResNet Workbench/resources/app.asar/out/renderer/other.html').href,
