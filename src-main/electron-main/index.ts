@@ -30,11 +30,11 @@ let mainWindow: BrowserWindow | undefined;
 /** Rules for every webContents the app ever creates, windows or not. */
 function lockDown(contents: WebContents): void {
   contents.setWindowOpenHandler(() => ({ action: 'deny' }));
-  contents.on('will-navigate', (event, url) => {
-    if (!isAllowedNavigation(url, entry)) event.preventDefault();
+  contents.on('will-navigate', (event) => {
+    if (!isAllowedNavigation(event.url, entry)) event.preventDefault();
   });
-  contents.on('will-redirect', (event, url) => {
-    if (!isAllowedNavigation(url, entry)) event.preventDefault();
+  contents.on('will-redirect', (event) => {
+    if (!isAllowedNavigation(event.url, entry)) event.preventDefault();
   });
   contents.on('will-attach-webview', (event) => event.preventDefault());
 }

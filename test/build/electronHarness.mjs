@@ -89,7 +89,8 @@ try {
 const contents = window.webContents;
 const navigation = (url) => {
   let prevented = false;
-  for (const listener of contents.listeners['will-navigate'] ?? []) listener({ preventDefault: () => (prevented = true) }, url);
+  const event = { url, preventDefault: () => (prevented = true) };
+  for (const listener of contents.listeners['will-navigate'] ?? []) listener(event, url);
   return prevented;
 };
 let permissionGranted;
