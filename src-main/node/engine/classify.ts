@@ -55,8 +55,9 @@ export async function* classifyImages(model: tf.LayersModel, files: readonly str
   const side = options.imageSize;
   for (let start = 0; start < files.length; start += batchSize) {
     const chunk = files.slice(start, start + batchSize);
+    type Decoded = { file: string; pixels: Float32Array } | { file: string; error: ErrorData };
     const decoded = await Promise.all(
-      chunk.map(async (file) => {
+      chunk.map(async (file): Promise<Decoded> => {
         try {
           return { file, pixels: await loadEvalImage(file, { size: side, crop: options.crop, normalization: options.normalization }) };
         } catch (error) {
