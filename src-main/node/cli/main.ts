@@ -3,6 +3,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { WorkbenchError, toErrorData } from '../../common/errors';
+import { registerDemo } from './commands/demo';
 import { registerInfo } from './commands/info';
 import { registerPredict } from './commands/predict';
 import { registerScan } from './commands/scan';
@@ -31,7 +32,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerPlanned(program, 'export', 'export a trained model to tfjs, ONNX, .pth or safetensors');
   registerWeights(program, ctx);
   registerPlanned(program, 'serve', 'serve the workbench UI to a browser');
-  registerPlanned(program, 'demo', 'train on the bundled sample data set and show the results');
+  registerDemo(program, ctx);
   // Sub-commands inherit the error handling above.
   for (const command of program.commands) {
     command.exitOverride().configureOutput({
