@@ -73,6 +73,7 @@ const LOADERS: Record<BackendName, () => Promise<void>> = {
 function shortReason(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   if (/Cannot find module/.test(message)) return 'not installed (its install step downloads libtensorflow, which failed or was skipped)';
+  if (/tfjs_binding\.node/.test(message)) return 'installed without its native library (run `npm rebuild` for it where libtensorflow can be downloaded)';
   return message.split('\n')[0] ?? message;
 }
 
