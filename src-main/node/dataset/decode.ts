@@ -50,7 +50,8 @@ export type Checked<T> = { ok: true; value: T } | { ok: false; problem: ImagePro
 
 /** A sharp pipeline over a file or buffer that yields oriented, 8-bit, 3-channel sRGB. */
 export function rgbPipeline(input: string | Uint8Array, options: DecodeOptions = {}): Sharp {
-  return sharp(input, { limitInputPixels: options.maxPixels ?? DEFAULT_MAX_PIXELS, failOn: 'error' })
+  // limitInputPixels is checked by sharp against the header, before any pixel is decoded.
+  return sharp(input, { limitInputPixels: options.maxPixels ?? DEFAULT_MAX_PIXELS, failOn: 'error', sequentialRead: true })
     .rotate()
     .toColourspace('srgb')
     .removeAlpha()
@@ -172,21 +173,27 @@ export async function verifyImageBytes(bytes: Uint8Array, options: DecodeOptions
   return header;
 }
 
-/** Decode bytes to 8-bit RGB after the header checks; problems are returned, not thrown. */
+/**
+ * Decode bytes to 8-bit RGB; problems are returned, not thrown. One sharp pass: the format is
+ * sniffed first and the pixel limit is applied by sharp from the header before decoding; the
+ * header is read separately only to word the message when the limit is exceeded.
+ */
 export async function tryDecodeImageBytes(bytes: Uint8Array, options: DecodeOptions = {}): Promise<Checked<RgbImage & { format: SniffedFormat }>> {
-  const header = await readImageHeader(bytes, options);
-  if (!header.ok) return header;
+  const sniffed = sniffDecodableFormat(bytes);
+  if (!sniffed.ok) return sniffed;
+  const format = sniffed.value;
   try {
     const { data, info } = await rgbPipeline(bytes, options).raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
     if (info.channels !== 3) {
       return { ok: false, problem: { reason: 'corrupt', detail: `expected 3 channels after conversion, got ${info.channels}` } };
     }
-    return {
-      ok: true,
-      value: { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height, format: header.value.format },
-    };
+    return { ok: true, value: { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height, format } };
   } catch (error) {
-    return { ok: false, problem: describeDecodeFailure(error, bytes, header.value.format) };
+    if (/pixel limit/i.test(error instanceof Error ? error.message : '')) {
+      const header = await readImageHeader(bytes, options);
+      if (!header.ok) return header;
+    }
+    return { ok: false, problem: describeDecodeFailure(error, bytes, format) };
   }
 }
 

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { checkImageFile, type CheckImageOptions, type CheckedImage } from './checkImageFile';
 import { listImageFolder } from './imageFolderListing';
 import type { DatasetIssue, DatasetWarning } from './issues';
-import { defaultConcurrency } from './parallelism';
+import { defaultScanConcurrency } from './parallelism';
 
 /** A usable image and its class. */
 export interface ScannedImage extends CheckedImage {
@@ -52,7 +52,7 @@ export type ScanProgress =
   | { phase: 'checking'; checked: number; total: number; usable: number; unusable: number };
 
 export interface ScanOptions extends CheckImageOptions {
-  /** Files checked at once. Default: the number of CPUs, at least 2. */
+  /** Files checked at once. Default: the number of CPUs, at least 4. */
   concurrency?: number;
   /** Called as the scan advances: once per thousand files listed, then once per file checked. */
   onProgress?: (progress: ScanProgress) => void;
@@ -97,7 +97,7 @@ export async function scanImageFolder(root: string, options: ScanOptions = {}): 
       options.onProgress?.({ phase: 'checking', checked, total: files.length, usable, unusable: checked - usable });
     }
   };
-  const concurrency = Math.max(1, Math.min(options.concurrency ?? defaultConcurrency(), files.length || 1));
+  const concurrency = Math.max(1, Math.min(options.concurrency ?? defaultScanConcurrency(), files.length || 1));
   await Promise.all(Array.from({ length: concurrency }, worker));
 
   const classes: ClassSummary[] = listing.classes.map((name, index) => ({ name, index, images: 0, unusable: 0 }));

@@ -3,11 +3,13 @@
  * round(size / crop), then center-crop size × size; crop = 1 is a plain resize to size × size.
  * Train: `RandomResizedCrop(size)` (torchvision's sampling, including its fallback) then
  * `RandomHorizontalFlip()`, driven by a seeded {@link Rng}.
+ * Resizing is Pillow's bilinear filter reproduced exactly (see pilResize.ts), so for the same decoded
+ * pixels the output equals torchvision's on PIL images.
  * Output is a normalized float32 HWC array, ready for an NHWC batch.
  */
-import sharp, { type Sharp } from 'sharp';
 import type { Normalization } from '../../common/normalization';
 import { decodeImage, type DecodeOptions, type RgbImage } from './decode';
+import { cropRgb, flipHorizontal, resizeBilinearLikePillow } from './pilResize';
 import type { Rng } from './random';
 
 export interface EvalTransformOptions {
@@ -24,26 +26,21 @@ export function shorterSideResize(width: number, height: number, target: number)
   return { width: Math.floor((target * width) / height), height: target };
 }
 
-/** torchvision `CenterCrop`: offsets rounded as torchvision does. */
+/** torchvision `CenterCrop`: offsets `int(round((W - size) / 2))`, with Python's half-to-even rounding. */
 export function centerCropOffsets(width: number, height: number, size: number): { left: number; top: number } {
-  return { left: Math.round((width - size) / 2), top: Math.round((height - size) / 2) };
+  return { left: roundHalfEven((width - size) / 2), top: roundHalfEven((height - size) / 2) };
 }
 
+/**
+ * torchvision's eval preprocessing on a PIL image, bit for bit: `Resize(round(size / crop))` then
+ * `CenterCrop(size)`, or `Resize((size, size))` when crop is 1. Resizing is Pillow's bilinear.
+ */
 export async function resizeForEval(image: RgbImage, size: number, crop: number): Promise<RgbImage> {
-  if (image.width === size && image.height === size) return image;
-  const raw = { raw: { width: image.width, height: image.height, channels: 3 as const } };
-  let pipeline: Sharp;
-  if (crop >= 1) {
-    pipeline = sharp(image.data, raw).resize(size, size, { fit: 'fill' });
-  } else {
-    const resized = shorterSideResize(image.width, image.height, Math.round(size / crop));
-    const { left, top } = centerCropOffsets(resized.width, resized.height, size);
-    pipeline = sharp(image.data, raw)
-      .resize(resized.width, resized.height, { fit: 'fill' })
-      .extract({ left, top, width: size, height: size });
-  }
-  const { data, info } = await pipeline.raw().toBuffer({ resolveWithObject: true });
-  return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height };
+  if (crop >= 1) return resizeBilinearLikePillow(image, size, size);
+  const resized = shorterSideResize(image.width, image.height, roundHalfEven(size / crop));
+  const scaled = resizeBilinearLikePillow(image, resized.width, resized.height);
+  const { left, top } = centerCropOffsets(resized.width, resized.height, size);
+  return cropRgb(scaled, left, top, size, size);
 }
 
 const lookupTables = new WeakMap<Normalization, Float32Array>();
@@ -157,13 +154,10 @@ export function randomResizedCropBox(
   return { left: Math.floor((width - w) / 2), top: Math.floor((height - h) / 2), width: w, height: h };
 }
 
-/** Crop `box`, resize it to size × size, and mirror left-right when `flip`. */
+/** Crop `box`, resize it to size × size (Pillow bilinear), and mirror left-right when `flip`: torchvision's `resized_crop` + `hflip`. */
 export async function cropResizeFlip(image: RgbImage, box: CropBox, size: number, flip: boolean): Promise<RgbImage> {
-  const raw = { raw: { width: image.width, height: image.height, channels: 3 as const } };
-  let pipeline = sharp(image.data, raw).extract(box).resize(size, size, { fit: 'fill' });
-  if (flip) pipeline = pipeline.flop();
-  const { data, info } = await pipeline.raw().toBuffer({ resolveWithObject: true });
-  return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height };
+  const resized = resizeBilinearLikePillow(cropRgb(image, box.left, box.top, box.width, box.height), size, size);
+  return flip ? flipHorizontal(resized) : resized;
 }
 
 /** RandomResizedCrop then RandomHorizontalFlip, drawing from `rng` in torchvision's order. */

@@ -118,7 +118,7 @@ export function registerScan(program: Command, ctx: CliContext): void {
       .option('--test <dir>', 'a test folder to compare: classes in one split only, images in both')
       .option('--max-pixels <n>', `refuse images above this many pixels (default ${DEFAULT_MAX_PIXELS})`, parsePositiveInt)
       .option('--header-only', 'check headers only: faster, but truncated pixel data goes unnoticed')
-      .option('--concurrency <n>', 'files checked at once (default: number of CPUs, at least 2)', parsePositiveInt),
+      .option('--concurrency <n>', 'files checked at once (default: number of CPUs, at least 4)', parsePositiveInt),
   ).action(async (dir: string, options: ScanCommandOptions) => {
     const out = outputFor(ctx, options);
     const scanSplit = async (root: string, split: 'train' | 'test'): Promise<ImageFolderScan> => {
