@@ -64,6 +64,26 @@ describe('decoding every real-world encoding to 8-bit RGB', () => {
     expect(pixel(image, 3, 3)).toEqual([0, 255, 0]);
   });
 
+  it('decodes 8-bit grey, WebP, GIF and TIFF to the same 3-channel layout', async () => {
+    const rgb = texture(6, 4);
+    const raw = { raw: { width: 6, height: 4, channels: 3 as const } };
+    const encoded: [string, Buffer][] = [
+      ['webp', await sharp(rgb, raw).webp({ lossless: true }).toBuffer()],
+      ['gif', await sharp(rgb, raw).gif().toBuffer()],
+      ['tiff', await sharp(rgb, raw).tiff({ compression: 'lzw' }).toBuffer()],
+      ['grey png', await sharp(rgb, raw).greyscale().png().toBuffer()],
+    ];
+    for (const [name, bytes] of encoded) {
+      const image = await decodeOk(bytes);
+      expect([image.width, image.height, image.data.length], name).toEqual([6, 4, 6 * 4 * 3]);
+    }
+    // Lossless formats give the pixels back exactly.
+    expect(Buffer.from((await decodeOk(encoded[0]?.[1] as Buffer)).data)).toEqual(rgb);
+    expect(Buffer.from((await decodeOk(encoded[2]?.[1] as Buffer)).data)).toEqual(rgb);
+    const grey = await decodeOk(encoded[3]?.[1] as Buffer);
+    expect(pixel(grey, 2, 1)[0]).toBe(pixel(grey, 2, 1)[2]);
+  });
+
   it('sniffs the format from content: JPEG bytes decode whatever the name says', async () => {
     const jpeg = await jpegOf(16, 16, texture(16, 16));
     expect(sniffImageFormat(jpeg)).toBe('jpeg');
