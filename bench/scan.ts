@@ -116,7 +116,9 @@ async function main(): Promise<void> {
     console.log(`mode: ${values['header-only'] ? 'header only' : 'full pixel check'}, concurrency ${concurrency ?? 'default'}`);
     console.log(`scan: ${(result.ms / 1000).toFixed(1)} s (${Math.round((files / result.ms) * 1000)} files/s), peak RSS ${result.maxRssMb.toFixed(0)} MB`);
     console.log(`found ${result.classes} classes, ${result.images} usable images, ${result.issues} issues ${JSON.stringify(result.issueReasons)}`);
-    if (result.images !== files - damaged - text) throw new Error(`expected ${files - damaged - text} usable images, the scan found ${result.images}`);
+    // Header-only mode cannot see truncated pixel data, by design.
+    const expected = files - text - (values['header-only'] ? 0 : damaged);
+    if (result.images !== expected) throw new Error(`expected ${expected} usable images, the scan found ${result.images}`);
   } finally {
     if (!values.keep) await rm(root, { recursive: true, force: true });
   }
