@@ -14,16 +14,20 @@ import { runsFolder } from '../appPaths';
 import { createBatchLoader, type LabeledImage } from '../dataset/batchLoader';
 import { scanImageFolder, type ImageFolderScan } from '../dataset/scanImageFolder';
 import { initBackend, type BackendInfo } from '../engine/backend';
-import { buildResNetBackbone } from '../engine/resnet';
+import { buildResNet, buildResNetBackbone, HEAD_LAYER } from '../engine/resnet';
+import { featureChannels } from '../../common/resnetSpec';
 import { readCheckpoint } from '../weights/checkpointFile';
 import { randomResNetStateDict } from '../weights/randomInit';
 import type { StateDict } from '../weights/stateDict';
-import { assertCheckpointFits, loadStateDictIntoModel } from '../weights/torchvisionWeights';
+import { assertCheckpointFits, extractStateDict, loadStateDictIntoModel } from '../weights/torchvisionWeights';
 import { ensureWeights, type EnsureWeightsOptions } from '../weights/weightsStore';
 import { prepareRunData, type RunData } from './dataSplit';
 import { evaluateLogits, type Evaluation } from './evaluation';
 import { concatFeatures, extractFeatures, type ExtractedFeatures } from './featureExtraction';
-import { evaluateHead, trainHead, type HeadTrainingState } from './headTrainer';
+import { evaluateHead, initialHead, trainHead, type HeadEpochResult, type HeadTrainingState } from './headTrainer';
+import { fineTune, predictLoader } from './fineTuner';
+import { fineTuneStateFromStored, fineTuneStateToStored, fullModelMetadata } from './fineTuneCheckpoint';
+import type { OptimizerConfig } from './optimizers';
 import { headStateFromStored, headStateToStored, headWeightsToStored } from './headCheckpoint';
 import {
   appendRunEvent,
@@ -156,18 +160,19 @@ export async function trainRun(options: TrainRunOptions): Promise<RunReport> {
   const testScan = config.testDir ? await scanFolder(config.testDir) : undefined;
   const data: RunData = prepareRunData(trainScan, testScan, config.valSplit, config.seed);
 
-  // 2. Backend and weights.
-  const backend: BackendInfo = await initBackend();
-  if (config.mode === 'finetune') {
+  // 2. Backend and weights. Fine-tuning needs convolution gradients: skip backends without them.
+  const backend: BackendInfo = await initBackend(config.mode === 'finetune' ? { requireConvGradients: true } : {});
+  if (config.mode === 'finetune' && !backend.convGradients) {
     throw new WorkbenchError(
       'NOT_AVAILABLE',
-      backend.convGradients
-        ? 'Fine-tune mode is not available in this version yet; use --mode linear.'
-        : `Fine-tuning needs convolution gradients, which the ${backend.backend} backend does not have (install @tensorflow/tfjs-node or -gpu); use --mode linear.`,
+      `Fine-tuning needs convolution gradients, which the ${backend.backend} backend does not have (install @tensorflow/tfjs-node or -gpu); use --mode linear.`,
     );
   }
   const weights = await resolveBackboneWeights(config, options, (done, total, message) => progress('weights', done, total, null, message));
   const notices = [...data.notices, ...(weights.notice ? [weights.notice] : [])];
+  if (config.mode === 'finetune' && backend.backend === 'cpu') {
+    notices.push('Fine-tuning runs on the pure-JavaScript cpu backend (no native TensorFlow here): expect it to be very slow; small images and --unfreeze layer4 help.');
+  }
 
   if (!record) {
     record = await createRunFolder(
@@ -193,74 +198,57 @@ export async function trainRun(options: TrainRunOptions): Promise<RunReport> {
   for (const notice of notices) progress('scanning', 1, 1, null, notice);
 
   let savedCheckpoint: string | null = null;
-  try {
-    // 3. Features, once (or from the cache of an interrupted run).
-    const { train, evalSet } = await featuresFor(config, data, weights.dict, folder, options, progress);
-
-    // 4. Head training with per-epoch evaluation and checkpoints.
-    const resumeState = options.resume ? await loadHeadState(folder) : undefined;
-    const epochStarted = performance.now();
-    let evaluation: Evaluation | undefined;
-    const result = await trainHead(train, evalSet, {
-      numClasses: data.classes.length,
+  const epochStarted = performance.now();
+  /** What both modes do after an epoch: events, checkpoints, ETA. */
+  const afterEpoch = async (e: HeadEpochResult, isBest: boolean, evaluation: Evaluation | undefined, resumedAt: number, save: () => Promise<void>): Promise<void> => {
+    emit('run.epoch', {
+      epoch: e.epoch,
       epochs: config.epochs,
-      batchSize: config.batchSize,
-      lr: config.lr,
-      schedule: config.schedule,
-      optimizer: { name: config.optimizer, weightDecay: config.weightDecay, momentum: config.momentum },
-      seed: config.seed,
-      ...(config.patience !== undefined ? { patience: config.patience } : {}),
-      ...(options.signal ? { signal: options.signal } : {}),
-      ...(resumeState ? { resume: resumeState } : {}),
-      onBatch: (e) => {
-        if (!throttled('batch', e.batch === e.batches)) emit('run.batch', e);
-      },
-      onEpoch: async (e, logits, state) => {
-        const isBest = state.bestEpoch === e.epoch;
-        emit('run.epoch', {
-          epoch: e.epoch,
-          epochs: config.epochs,
-          trainLoss: e.trainLoss,
-          trainAccuracy: e.trainAccuracy,
-          evalLoss: e.valLoss,
-          evalAccuracy: e.valAccuracy,
-          lr: e.lr,
-          seconds: e.seconds,
-          best: isBest,
-        });
-        if (logits) {
-          evaluation = evaluateLogits(logits, evalSet.labels, evalSet.paths, data.classes);
-          emit('run.evaluation', { epoch: e.epoch, split: data.evalSplit, ...evaluation });
-        }
-        await saveState(checkpointPath(folder, 'last'), headStateToStored(state, data.classes));
-        if (isBest) await saveState(checkpointPath(folder, 'best'), headWeightsToStored(state.best, data.classes, state.bestEpoch));
-        savedCheckpoint = checkpointPath(folder, 'last');
-        const elapsed = (performance.now() - epochStarted) / 1000;
-        const doneEpochs = e.epoch - (resumeState?.epoch ?? 0);
-        progress('training', e.epoch, config.epochs, (elapsed / doneEpochs) * (config.epochs - e.epoch));
-      },
+      trainLoss: e.trainLoss,
+      trainAccuracy: e.trainAccuracy,
+      evalLoss: e.valLoss,
+      evalAccuracy: e.valAccuracy,
+      lr: e.lr,
+      seconds: e.seconds,
+      best: isBest,
     });
+    if (evaluation) emit('run.evaluation', { epoch: e.epoch, split: data.evalSplit, ...evaluation });
+    progress('saving', 0, 1, null);
+    await save();
+    savedCheckpoint = checkpointPath(folder, 'last');
+    const elapsed = (performance.now() - epochStarted) / 1000;
+    progress('training', e.epoch, config.epochs, (elapsed / (e.epoch - resumedAt)) * (config.epochs - e.epoch));
+  };
+  const onBatch = (e: RunEventPayload<'run.batch'> extends infer P ? Omit<P, 'runId'> : never): void => {
+    if (!throttled('batch', e.batch === e.batches)) emit('run.batch', e);
+  };
+  const common = {
+    numClasses: data.classes.length,
+    epochs: config.epochs,
+    lr: config.lr,
+    schedule: config.schedule,
+    optimizer: { name: config.optimizer, weightDecay: config.weightDecay, momentum: config.momentum },
+    ...(config.patience !== undefined ? { patience: config.patience } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+    onBatch,
+  };
 
-    // 5. The report uses the best epoch's head.
-    progress('evaluating', 0, 1, 0);
-    const bestScores = tf.tidy(() => {
-      const kernel = tf.tensor2d(result.best.kernel, [evalSet.channels, data.classes.length]);
-      const bias = tf.tensor1d(result.best.bias);
-      return evaluateHead(kernel, bias, evalSet);
-    });
-    const finalEvaluation = evaluateLogits(bestScores.logits, evalSet.labels, evalSet.paths, data.classes);
-    evaluation ??= finalEvaluation;
+  try {
+    const outcome =
+      config.mode === 'linear'
+        ? await trainLinear(config, data, weights.dict, folder, options, progress, common, afterEpoch)
+        : await trainFineTune(config, data, weights.dict, folder, options, common, afterEpoch);
     const report: RunReport = {
       runId,
       folder,
       classes: data.classes,
       evalSplit: data.evalSplit,
-      bestEpoch: result.bestEpoch,
-      epochsRun: result.history.length,
-      stoppedEarly: result.stoppedEarly,
-      testAccuracy: finalEvaluation.accuracy,
-      evaluation: finalEvaluation,
-      history: result.history,
+      bestEpoch: outcome.bestEpoch,
+      epochsRun: outcome.history.length,
+      stoppedEarly: outcome.stoppedEarly,
+      testAccuracy: outcome.evaluation.accuracy,
+      evaluation: outcome.evaluation,
+      history: outcome.history,
       backend: backend.backend,
       weights: weights.source,
       seconds: (performance.now() - started) / 1000,
@@ -282,6 +270,123 @@ export async function trainRun(options: TrainRunOptions): Promise<RunReport> {
     emit('run.failed', { folder, error: toErrorData(error), checkpoint: savedCheckpoint });
     await metricsWrites;
     throw error;
+  }
+}
+
+type Progress = (phase: RunPhase, done: number, total: number, eta: number | null, message?: string) => void;
+type AfterEpoch = (e: HeadEpochResult, isBest: boolean, evaluation: Evaluation | undefined, resumedAt: number, save: () => Promise<void>) => Promise<void>;
+
+interface CommonTraining {
+  numClasses: number;
+  epochs: number;
+  lr: number;
+  schedule: RunConfig['schedule'];
+  optimizer: OptimizerConfig;
+  patience?: number;
+  signal?: AbortSignal;
+  onBatch: (e: { epoch: number; batch: number; batches: number; loss: number; accuracy: number; lr: number }) => void;
+}
+
+interface TrainingOutcome {
+  bestEpoch: number;
+  history: HeadEpochResult[];
+  stoppedEarly: boolean;
+  /** Evaluation of the best epoch's model. */
+  evaluation: Evaluation;
+}
+
+/** Linear mode: features once (or from an interrupted run's cache), then the head. */
+async function trainLinear(
+  config: RunConfig,
+  data: RunData,
+  dict: StateDict,
+  folder: string,
+  options: TrainRunOptions,
+  progress: Progress,
+  common: CommonTraining,
+  afterEpoch: AfterEpoch,
+): Promise<TrainingOutcome> {
+  const { train, evalSet } = await featuresFor(config, data, dict, folder, options, progress);
+  const resume = options.resume ? await loadHeadState(folder) : undefined;
+  const result = await trainHead(train, evalSet, {
+    ...common,
+    batchSize: config.batchSize,
+    seed: config.seed,
+    ...(resume ? { resume } : {}),
+    onEpoch: async (e, logits, state) => {
+      const isBest = state.bestEpoch === e.epoch;
+      const evaluation = logits ? evaluateLogits(logits, evalSet.labels, evalSet.paths, data.classes) : undefined;
+      await afterEpoch(e, isBest, evaluation, resume?.epoch ?? 0, async () => {
+        await saveState(checkpointPath(folder, 'last'), headStateToStored(state, data.classes));
+        if (isBest) await saveState(checkpointPath(folder, 'best'), headWeightsToStored(state.best, data.classes, state.bestEpoch));
+      });
+    },
+  });
+  progress('evaluating', 0, 1, 0);
+  const bestScores = tf.tidy(() => {
+    const kernel = tf.tensor2d(result.best.kernel, [evalSet.channels, data.classes.length]);
+    const bias = tf.tensor1d(result.best.bias);
+    return evaluateHead(kernel, bias, evalSet);
+  });
+  return { ...result, evaluation: evaluateLogits(bestScores.logits, evalSet.labels, evalSet.paths, data.classes) };
+}
+
+/** Fine-tune mode: the whole network in the loop, images decoded and augmented every epoch. */
+async function trainFineTune(
+  config: RunConfig,
+  data: RunData,
+  dict: StateDict,
+  folder: string,
+  options: TrainRunOptions,
+  common: CommonTraining,
+  afterEpoch: AfterEpoch,
+): Promise<TrainingOutcome> {
+  const model = buildResNet(config.depth, data.classes.length);
+  try {
+    const stored = options.resume ? await loadState(checkpointPath(folder, 'last')) : undefined;
+    const resume = stored ? fineTuneStateFromStored(stored) : undefined;
+    if (stored && resume) {
+      loadStateDictIntoModel(model, stored.tensors, { includeHead: true });
+    } else {
+      loadStateDictIntoModel(model, dict, { includeHead: false });
+      const head = initialHead(featureChannels(config.depth), data.classes.length, config.seed);
+      tf.tidy(() => model.getLayer(HEAD_LAYER).setWeights([tf.tensor2d(head.kernel, [featureChannels(config.depth), data.classes.length]), tf.tensor1d(head.bias)]));
+    }
+    const normalization = { mean: config.mean, std: config.std } as const;
+    const trainLoader = createBatchLoader(data.train, {
+      batchSize: config.batchSize,
+      seed: config.seed,
+      transform: config.augment
+        ? { kind: 'train', options: { size: config.imageSize, normalization } }
+        : { kind: 'eval', options: { size: config.imageSize, crop: config.crop, normalization } },
+      shuffle: true,
+    });
+    const evalLoader = createBatchLoader(data.eval, {
+      batchSize: config.batchSize,
+      transform: { kind: 'eval', options: { size: config.imageSize, crop: config.crop, normalization } },
+      shuffle: false,
+    });
+    const result = await fineTune(model, trainLoader, evalLoader, {
+      ...common,
+      backboneLrScale: config.backboneLrScale,
+      unfreeze: config.unfreeze,
+      ...(resume ? { resume } : {}),
+      onEpoch: async (e, evaluated, state) => {
+        const evaluation = evaluateLogits(evaluated.logits, evaluated.labels, evaluated.paths, data.classes);
+        await afterEpoch(e, state.isBest, evaluation, resume?.epoch ?? 0, async () => {
+          const weights = extractStateDict(model, config.depth);
+          await saveState(checkpointPath(folder, 'last'), fineTuneStateToStored(weights, state, data.classes));
+          if (state.isBest) await saveState(checkpointPath(folder, 'best'), { tensors: weights, metadata: fullModelMetadata(data.classes, state.epoch) });
+        });
+      },
+    });
+    // The report uses the best epoch's weights.
+    const best = await loadState(checkpointPath(folder, 'best'));
+    if (best) loadStateDictIntoModel(model, best.tensors, { includeHead: true });
+    const evaluated = await predictLoader(model, evalLoader, data.classes.length, options.signal);
+    return { ...result, evaluation: evaluateLogits(evaluated.logits, evaluated.labels, evaluated.paths, data.classes) };
+  } finally {
+    model.dispose();
   }
 }
 

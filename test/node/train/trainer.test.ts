@@ -12,6 +12,9 @@ import type { RunEvent } from '../../../src-main/common/runEvents';
 import { RUN_EVENT_SCHEMAS } from '../../../src-main/common/runEvents';
 import { initBackend } from '../../../src-main/node/engine/backend';
 import { readRunEvents } from '../../../src-main/node/train/runFolder';
+import { readCheckpoint } from '../../../src-main/node/weights/checkpointFile';
+import { randomResNetStateDict } from '../../../src-main/node/weights/randomInit';
+import { describeCheckpoint } from '../../../src-main/node/weights/torchvisionWeights';
 import { trainRun, type TrainRunOptions } from '../../../src-main/node/train/trainer';
 
 /** Three colour classes with noise: separable from random-backbone features, decoded like real files. */
@@ -69,6 +72,8 @@ describe('training runs (linear mode)', () => {
     work = await mkdtemp(path.join(tmpdir(), 'rw-train-'));
     await makeSplit(path.join(work, 'train'), 10, 1);
     await makeSplit(path.join(work, 'test'), 4, 2);
+    await makeSplit(path.join(work, 'small-train'), 3, 3);
+    await makeSplit(path.join(work, 'small-test'), 2, 4);
   });
   afterAll(async () => {
     await rm(work, { recursive: true, force: true });
@@ -168,12 +173,40 @@ describe('training runs (linear mode)', () => {
     expect((result as { evalSplit: string }).evalSplit).toBe('validation');
   });
 
-  it('refuses fine-tuning on a backend without convolution gradients, saying why', async () => {
-    const info = await initBackend();
-    const { result } = await run({ ...base(), mode: 'finetune' });
-    expect((result as WorkbenchError).code).toBe('NOT_AVAILABLE');
-    if (!info.convGradients) expect((result as Error).message).toMatch(/convolution gradients/);
-  });
+  it('fine-tunes layer4 and the head on a backend with convolution gradients, and saves a full torchvision checkpoint', async () => {
+    const before = tf.memory().numTensors;
+    try {
+      // The pure-JS cpu backend is slow: a small split, small batches.
+      const { events, result } = await run({
+        ...base(),
+        trainDir: path.join(work, 'small-train'),
+        testDir: path.join(work, 'small-test'),
+        mode: 'finetune',
+        unfreeze: 'layer4',
+        epochs: 2,
+        batchSize: 4,
+        lr: 0.01,
+      });
+      expect(result).not.toBeInstanceOf(Error);
+      const report = result as Exclude<typeof result, WorkbenchError>;
+      expect(report.backend).not.toBe('wasm');
+      for (const e of events) expect(RUN_EVENT_SCHEMAS[e.event].safeParse(e.payload).success, e.event).toBe(true);
+      expect(report.history).toHaveLength(2);
+      expect(report.notices.join(' ')).toMatch(/cpu backend/);
+      expect(report.history[1]!.trainLoss).toBeLessThan(report.history[0]!.trainLoss);
+      const best = await readCheckpoint(path.join(report.folder, 'best.safetensors'));
+      expect(describeCheckpoint(best)).toEqual({ depth: 18, numClasses: 3 });
+      // Frozen stages did not move: conv1 equals the seeded initialisation.
+      const init = randomResNetStateDict(18, 1000, 3).get('conv1.weight')!.data as Float32Array;
+      expect(Array.from(best.get('conv1.weight')!.data as Float32Array)).toEqual(Array.from(init));
+      expect(Array.from(best.get('layer4.1.conv2.weight')!.data as Float32Array)).not.toEqual(
+        Array.from(randomResNetStateDict(18, 1000, 3).get('layer4.1.conv2.weight')!.data as Float32Array),
+      );
+    } finally {
+      await initBackend({ candidates: ['wasm', 'cpu'] });
+    }
+    expect(tf.memory().numTensors).toBe(before);
+  }, 600_000);
 
   it('fails clearly when ImageNet weights cannot be had, or falls back with a notice when allowed', async () => {
     const offline = { baseUrl: `http://127.0.0.1:${await closedPort()}`, folder: path.join(work, 'weights'), timeoutMs: 2000 };
