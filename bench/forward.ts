@@ -174,7 +174,8 @@ async function main(): Promise<void> {
     try {
       await initBackend({ candidates: [name] });
     } catch (error) {
-      unavailable.push(`${name}: ${(error as Error).message.replace(/^No TensorFlow.js backend could be loaded: /, '')}`);
+      // initBackend's message already reads "<backend>: <reason>".
+      unavailable.push((error as Error).message.replace(/^No TensorFlow.js backend could be loaded: /, ''));
       continue;
     }
     if (tf.getBackend() !== (name.startsWith('tensorflow') ? 'tensorflow' : name)) {
