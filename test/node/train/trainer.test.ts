@@ -1,10 +1,9 @@
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WorkbenchError } from '../../../src-main/common/errors';
 import { resolveRunConfig, type RunConfigInput } from '../../../src-main/common/runConfig';
@@ -16,25 +15,7 @@ import { readCheckpoint } from '../../../src-main/node/weights/checkpointFile';
 import { randomResNetStateDict } from '../../../src-main/node/weights/randomInit';
 import { describeCheckpoint } from '../../../src-main/node/weights/torchvisionWeights';
 import { trainRun, type TrainRunOptions } from '../../../src-main/node/train/trainer';
-
-/** Three colour classes with noise: separable from random-backbone features, decoded like real files. */
-const COLOURS: Record<string, [number, number, number]> = { blue: [30, 60, 220], green: [40, 200, 60], red: [220, 40, 40] };
-
-async function makeSplit(root: string, perClass: number, seed: number): Promise<void> {
-  let s = seed;
-  const noise = (): number => {
-    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
-    return (s >>> 24) - 128;
-  };
-  for (const [name, rgb] of Object.entries(COLOURS)) {
-    await mkdir(path.join(root, name), { recursive: true });
-    for (let i = 0; i < perClass; i++) {
-      const px = Buffer.alloc(24 * 24 * 3);
-      for (let p = 0; p < 24 * 24; p++) for (let c = 0; c < 3; c++) px[p * 3 + c] = Math.max(0, Math.min(255, (rgb[c] as number) + (noise() >> 1)));
-      await writeFile(path.join(root, name, `${i}.png`), await sharp(px, { raw: { width: 24, height: 24, channels: 3 } }).png().toBuffer());
-    }
-  }
-}
+import { writeColourSplit } from '../../support/colourDataset';
 
 /** A port nothing listens on: bound, then released. */
 async function closedPort(): Promise<number> {
@@ -70,10 +51,10 @@ describe('training runs (linear mode)', () => {
   beforeAll(async () => {
     await initBackend({ candidates: ['wasm', 'cpu'] });
     work = await mkdtemp(path.join(tmpdir(), 'rw-train-'));
-    await makeSplit(path.join(work, 'train'), 10, 1);
-    await makeSplit(path.join(work, 'test'), 4, 2);
-    await makeSplit(path.join(work, 'small-train'), 3, 3);
-    await makeSplit(path.join(work, 'small-test'), 2, 4);
+    await writeColourSplit(path.join(work, 'train'), 10, 1);
+    await writeColourSplit(path.join(work, 'test'), 4, 2);
+    await writeColourSplit(path.join(work, 'small-train'), 3, 3);
+    await writeColourSplit(path.join(work, 'small-test'), 2, 4);
   });
   afterAll(async () => {
     await rm(work, { recursive: true, force: true });
