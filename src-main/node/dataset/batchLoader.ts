@@ -8,6 +8,7 @@
  * by (seed, e, image index), so results do not depend on which decode finishes first.
  */
 import type { DatasetIssue } from './issues';
+import type { ImageFolderScan } from './scanImageFolder';
 import { BoundedQueue } from './boundedQueue';
 import { readFileLimited, DEFAULT_MAX_FILE_BYTES } from './checkImageFile';
 import { tryDecodeImageBytes, type DecodeOptions, type RgbImage } from './decode';
@@ -75,6 +76,23 @@ export interface BatchLoader {
   /** Batches per epoch if every file is usable. */
   readonly batchesPerEpoch: number;
   stats(): LoaderStats;
+}
+
+/**
+ * The usable images of a scan as loader samples. Given `classNames` (the train split's, in index
+ * order), labels follow those names, so a test split with an extra or missing class still gets the
+ * train split's indices; its images of classes not in `classNames` are left out.
+ */
+export function samplesFromScan(scan: ImageFolderScan, classNames?: readonly string[]): LabeledImage[] {
+  const names = scan.classes.map((c) => c.name);
+  if (!classNames) return scan.images.map((image) => ({ path: image.path, label: image.classIndex }));
+  const labelOf = new Map(classNames.map((name, index) => [name, index]));
+  const samples: LabeledImage[] = [];
+  for (const image of scan.images) {
+    const label = labelOf.get(names[image.classIndex] as string);
+    if (label !== undefined) samples.push({ path: image.path, label });
+  }
+  return samples;
 }
 
 export function createBatchLoader(samples: readonly LabeledImage[], options: BatchLoaderOptions): BatchLoader {

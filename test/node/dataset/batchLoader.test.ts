@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IMAGENET_NORMALIZATION } from '../../../src-main/common/normalization';
-import { createBatchLoader, type Batch, type BatchLoaderOptions, type LabeledImage } from '../../../src-main/node/dataset/batchLoader';
+import { createBatchLoader, samplesFromScan, type Batch, type BatchLoaderOptions, type LabeledImage } from '../../../src-main/node/dataset/batchLoader';
 import type { DatasetIssue } from '../../../src-main/node/dataset/issues';
 import { jpegOf, makeTempDir, pngOf, removeDir, snapshotTree, solid, texture } from './imageFixtures';
 
@@ -145,5 +145,32 @@ describe('streaming batch loader', () => {
 
   it('refuses a batch size that is not a positive integer', () => {
     expect(() => createBatchLoader(samples, { batchSize: 0, transform: EVAL })).toThrow(RangeError);
+  });
+});
+
+describe('samplesFromScan', () => {
+  const image = (path: string, classIndex: number) => ({ path, classIndex, format: 'png' as const, width: 1, height: 1, bytes: 1, sha256: '' });
+  const scan = (classes: string[], images: ReturnType<typeof image>[]) => ({
+    root: '/r',
+    classes: classes.map((name, index) => ({ name, index, images: 0, unusable: 0 })),
+    images,
+    issues: [],
+    warnings: [],
+    hiddenSkipped: 0,
+    imbalance: undefined,
+  });
+
+  it('uses the scan labels, or maps a test split onto the train class names', () => {
+    const test = scan(['bird', 'cat', 'dog'], [image('/b.png', 0), image('/c.png', 1), image('/d.png', 2)]);
+    expect(samplesFromScan(test)).toEqual([
+      { path: '/b.png', label: 0 },
+      { path: '/c.png', label: 1 },
+      { path: '/d.png', label: 2 },
+    ]);
+    // Train has cat, dog, empty: test's cat is 0, dog is 1, bird is not a train class.
+    expect(samplesFromScan(test, ['cat', 'dog', 'empty'])).toEqual([
+      { path: '/c.png', label: 0 },
+      { path: '/d.png', label: 1 },
+    ]);
   });
 });
