@@ -88,15 +88,15 @@ describe('resnet-workbench train', () => {
 
   it('resumes a killed run (no chance to clean up) from its last checkpoint', async () => {
     const folder = path.join(work, 'run-c');
-    const killed = await cli(['train', ...common(), '--epochs', '4', '--out', folder], (line, child) => {
-      if (line.event === 'run.epoch' && line.epoch === 2) setTimeout(() => child.kill('SIGKILL'), 200);
+    const killed = await cli(['train', ...common(), '--epochs', '40', '--out', folder], (line, child) => {
+      if (line.event === 'run.epoch' && line.epoch === 2) setTimeout(() => child.kill('SIGKILL'), 50);
     });
     expect(killed.signal).toBe('SIGKILL');
     const config = JSON.parse(await readFile(path.join(folder, 'config.json'), 'utf8')) as { config: { epochs: number } };
-    expect(config.config.epochs).toBe(4);
+    expect(config.config.epochs).toBe(40);
     const resumed = await cli(['train', '--resume', folder, '--json']);
     expect(resumed.code, resumed.stderr).toBe(0);
-    expect(resumed.lines.at(-1)).toMatchObject({ ok: true, epochsRun: 4 });
+    expect(resumed.lines.at(-1)).toMatchObject({ ok: true, epochsRun: 40 });
   });
 
   it('refuses bad options with exit 2 and a one-line reason', async () => {
