@@ -1,7 +1,7 @@
 /**
  * Decode benchmark: images per second decoded and transformed to 224 × 224 normalized float32 by our
  * loader, next to torchvision's ImageFolder + DataLoader on the same files in the same run, with the
- * same number of workers on both sides (our decode concurrency; DataLoader's num_workers).
+ * same number of workers on both sides (our transform worker threads; DataLoader's num_workers).
  *
  *   npx tsx bench/decode.ts [--images 300] [--workers 2] [--batch-size 32] [--epochs 2] [--keep]
  *
@@ -68,16 +68,23 @@ async function generate(root: string, count: number): Promise<LabeledImage[]> {
   return samples.sort((a, b) => a.label - b.label || (a.path < b.path ? -1 : 1));
 }
 
-async function measureOurs(samples: LabeledImage[], transform: LoaderTransform, workers: number, batchSize: number, epochs: number): Promise<Throughput> {
-  const loader = createBatchLoader(samples, { batchSize, transform, concurrency: workers, prefetchBatches: 2 });
-  for await (const _ of loader.epoch(0)) {
-    // warm-up epoch, as on the torchvision side
+async function measureOurs(samples: LabeledImage[], transform: LoaderTransform, threads: number, batchSize: number, epochs: number): Promise<Throughput> {
+  // Each worker thread reads, decodes and transforms whole images, like a DataLoader worker process;
+  // a window of 2 images per thread keeps them busy while the loader assembles batches.
+  const loader = createBatchLoader(samples, { batchSize, transform, transformThreads: threads, concurrency: Math.max(2, 2 * threads), prefetchBatches: 2 });
+  try {
+    for await (const _ of loader.epoch(0)) {
+      // warm-up epoch (starts the threads), as on the torchvision side
+    }
+    if (loader.stats().transformThreads !== threads) throw new Error(`asked for ${threads} transform threads, got ${loader.stats().transformThreads}`);
+    let images = 0;
+    const started = performance.now();
+    for (let e = 1; e <= epochs; e++) for await (const batch of loader.epoch(e)) images += batch.count;
+    const seconds = (performance.now() - started) / 1000;
+    return { images, seconds, imagesPerSecond: images / seconds };
+  } finally {
+    await loader.close();
   }
-  let images = 0;
-  const started = performance.now();
-  for (let e = 1; e <= epochs; e++) for await (const batch of loader.epoch(e)) images += batch.count;
-  const seconds = (performance.now() - started) / 1000;
-  return { images, seconds, imagesPerSecond: images / seconds };
 }
 
 async function main(): Promise<void> {
@@ -101,6 +108,8 @@ async function main(): Promise<void> {
     const ours = {
       eval: await measureOurs(samples, eval_, workers, batchSize, epochs),
       train: await measureOurs(samples, train, workers, batchSize, epochs),
+      evalOneThread: await measureOurs(samples, eval_, 0, batchSize, epochs),
+      trainOneThread: await measureOurs(samples, train, 0, batchSize, epochs),
     };
     const dump = join(root, 'first.f32');
     const script = fileURLToPath(new URL('./decode_torch.py', import.meta.url));
@@ -125,8 +134,9 @@ async function main(): Promise<void> {
     }
     const fmt = (t: Throughput): string => `${t.imagesPerSecond.toFixed(1)} images/s (${t.images} in ${t.seconds.toFixed(2)} s)`;
     console.log(`cpu: ${cpus()[0]?.model ?? 'unknown'} × ${cpus().length}; ${samples.length} JPEGs 500×375; ${workers} workers; batch ${batchSize}; ${epochs} epochs after a warm-up`);
-    console.log(`ours (sharp)          eval ${fmt(ours.eval)}   train ${fmt(ours.train)}`);
-    console.log(`torchvision ${torch.torchvision}  eval ${fmt(torch.eval)}   train ${fmt(torch.train)}`);
+    console.log(`ours, ${workers} worker threads   eval ${fmt(ours.eval)}   train ${fmt(ours.train)}`);
+    console.log(`ours, loader thread only  eval ${fmt(ours.evalOneThread)}   train ${fmt(ours.trainOneThread)}`);
+    console.log(`torchvision ${torch.torchvision}      eval ${fmt(torch.eval)}   train ${fmt(torch.train)}`);
     console.log(`eval preprocessing vs torchvision on one image: max |diff| ${maxDiff.toFixed(4)}, mean |diff| ${(sumDiff / (3 * SIZE * SIZE)).toFixed(5)} (normalized units)`);
   } finally {
     if (!values.keep) await rm(root, { recursive: true, force: true });

@@ -10,19 +10,21 @@
 import type { DatasetIssue } from './issues';
 import type { ImageFolderScan } from './scanImageFolder';
 import { BoundedQueue } from './boundedQueue';
-import { readFileLimited, DEFAULT_MAX_FILE_BYTES } from './checkImageFile';
-import { tryDecodeImageBytes, type DecodeOptions, type RgbImage } from './decode';
+import { DEFAULT_MAX_FILE_BYTES } from './checkImageFile';
+import type { DecodeOptions, RgbImage } from './decode';
 import { createRng, deriveSeed, shuffledIndices } from './random';
 import { defaultConcurrency } from './parallelism';
-import { augmentForTraining, normalizeRgbInto, resizeForEval, type EvalTransformOptions, type TrainTransformOptions } from './transforms';
+import { runTransformJob, type LoaderTransform, type TransformJob, type TransformResult } from './transformJob';
+import { startTransformPool, type TransformPool } from './transformPool';
+import { normalizeRgbInto } from './transforms';
+
+export type { LoaderTransform } from './transformJob';
 
 export interface LabeledImage {
   path: string;
   /** Class index. */
   label: number;
 }
-
-export type LoaderTransform = { kind: 'train'; options: TrainTransformOptions } | { kind: 'eval'; options: EvalTransformOptions };
 
 export interface BatchLoaderOptions {
   /** Images per batch. */
@@ -36,6 +38,12 @@ export interface BatchLoaderOptions {
   prefetchBatches?: number;
   /** Images decoded at once. Default: the number of CPUs, at least 2. */
   concurrency?: number;
+  /**
+   * Worker threads that read, decode and transform images, so the JavaScript resize runs on several
+   * cores. 0 does it on the loader's thread (decoding still runs in sharp's thread pool). When the
+   * workers cannot start (a bundle without the worker file), the loader falls back to 0. Default 0.
+   */
+  transformThreads?: number;
   /** Leave out a last batch smaller than batchSize. Default false. */
   dropLast?: boolean;
   /** Pixel limit per image. Default: see DEFAULT_MAX_PIXELS. */
@@ -68,6 +76,8 @@ export interface LoaderStats {
   decodesStarted: number;
   /** Files skipped as unusable. */
   skippedFiles: number;
+  /** Worker threads in use (0 before the first epoch, or when they could not start). */
+  transformThreads: number;
 }
 
 export interface BatchLoader {
@@ -76,6 +86,8 @@ export interface BatchLoader {
   /** Batches per epoch if every file is usable. */
   readonly batchesPerEpoch: number;
   stats(): LoaderStats;
+  /** Stops the worker threads, if any. The loader starts them again if used afterwards. */
+  close(): Promise<void>;
 }
 
 /**
@@ -111,26 +123,36 @@ export function createBatchLoader(samples: readonly LabeledImage[], options: Bat
   let maxQueuedBatches = 0;
   const openQueues = new Set<BoundedQueue<Batch>>();
 
+  let pool: Promise<TransformPool | undefined> | undefined;
+  let poolThreads = 0;
+  const transformThreads = options.transformThreads ?? 0;
+  const getPool = (): Promise<TransformPool | undefined> => {
+    if (transformThreads <= 0) return Promise.resolve(undefined);
+    pool ??= startTransformPool(transformThreads).then((p) => {
+      poolThreads = p?.threads ?? 0;
+      return p;
+    });
+    return pool;
+  };
+
   /** Decode and transform one image; undefined (after reporting) when the file cannot be used. */
-  const load = async (sampleIndex: number, epoch: number): Promise<RgbImage | undefined> => {
+  const load = async (sampleIndex: number, epoch: number, workers: TransformPool | undefined): Promise<RgbImage | undefined> => {
     if (unusable.has(sampleIndex)) return undefined;
     const { path } = samples[sampleIndex] as LabeledImage;
     decodesStarted++;
-    const report = (issue: DatasetIssue): undefined => {
+    const job: TransformJob = { path, transform, seed, epoch, sampleIndex, maxFileBytes, ...decodeOptions };
+    const result: TransformResult = workers
+      ? await workers.run(job).catch((error: unknown) => ({
+          ok: false as const,
+          issue: { path, reason: 'corrupt' as const, detail: `the worker failed: ${error instanceof Error ? error.message : String(error)}` },
+        }))
+      : await runTransformJob(job);
+    if (!result.ok) {
       unusable.add(sampleIndex);
-      options.onIssue?.(issue);
+      options.onIssue?.(result.issue);
       return undefined;
-    };
-    const read = await readFileLimited(path, maxFileBytes);
-    if (!read.ok) return report(read.issue);
-    const decoded = await tryDecodeImageBytes(read.bytes, decodeOptions);
-    if (!decoded.ok) return report({ path, ...decoded.problem });
-    try {
-      if (transform.kind === 'eval') return await resizeForEval(decoded.value, size, transform.options.crop);
-      return await augmentForTraining(decoded.value, transform.options, createRng(deriveSeed(seed, epoch, sampleIndex)));
-    } catch (error) {
-      return report({ path, reason: 'corrupt', detail: `cannot transform: ${error instanceof Error ? error.message : String(error)}` });
     }
+    return { data: result.pixels, width: size, height: size };
   };
 
   const newBatch = (epoch: number, index: number): Batch => ({
@@ -145,13 +167,14 @@ export function createBatchLoader(samples: readonly LabeledImage[], options: Bat
 
   /** Fill batches in epoch order with a window of `concurrency` decodes in flight. */
   const produce = async (epoch: number, queue: BoundedQueue<Batch>, stopped: () => boolean): Promise<void> => {
+    const workers = await getPool();
     const order = shuffle ? shuffledIndices(samples.length, createRng(deriveSeed(seed, epoch))) : Uint32Array.from(samples.keys());
     const window: { sampleIndex: number; image: Promise<RgbImage | undefined> }[] = [];
     let position = 0;
     const startNext = (): void => {
       if (position >= order.length) return;
       const sampleIndex = order[position++] as number;
-      window.push({ sampleIndex, image: load(sampleIndex, epoch) });
+      window.push({ sampleIndex, image: load(sampleIndex, epoch, workers) });
     };
     while (window.length < concurrency && position < order.length) startNext();
     let batch = newBatch(epoch, 0);
@@ -213,6 +236,13 @@ export function createBatchLoader(samples: readonly LabeledImage[], options: Bat
       maxQueuedBatches: Math.max(maxQueuedBatches, ...[...openQueues].map((q) => q.highWater)),
       decodesStarted,
       skippedFiles: unusable.size,
+      transformThreads: poolThreads,
     }),
+    async close() {
+      const current = pool;
+      pool = undefined;
+      poolThreads = 0;
+      await (await current)?.close();
+    },
   };
 }

@@ -99,6 +99,26 @@ describe('streaming batch loader', () => {
     expect(await run(1)).toEqual(await run(4));
   });
 
+  it('gives the same batches with worker threads as on its own thread', async () => {
+    const run = async (transformThreads: number): Promise<{ batches: Batch[]; threads: number }> => {
+      const issues: DatasetIssue[] = [];
+      const loader = createBatchLoader(badSamples, { batchSize: 4, transform: TRAIN, seed: 3, transformThreads, concurrency: 3, onIssue: (i) => issues.push(i) });
+      try {
+        const batches = await collect(loader.epoch(1));
+        expect(issues.map((i) => i.reason)).toEqual(['truncated']);
+        return { batches, threads: loader.stats().transformThreads };
+      } finally {
+        await loader.close();
+      }
+    };
+    const threaded = await run(2);
+    const local = await run(0);
+    expect(threaded.threads).toBe(2);
+    expect(local.threads).toBe(0);
+    expect(threaded.batches.map((b) => b.paths)).toEqual(local.batches.map((b) => b.paths));
+    expect(threaded.batches.map((b) => b.images)).toEqual(local.batches.map((b) => b.images));
+  });
+
   it('never holds more than the prefetch limit, and stops decoding while the consumer waits', async () => {
     const concurrency = 2;
     const prefetchBatches = 1;
