@@ -3,7 +3,7 @@
  * folders, the same backbone checkpoint and the same machine, in one run: whole-job wall time, test
  * accuracy, images per second and speed-up. Target: equal or better accuracy in at most half the time.
  *
- *   npx tsx bench/seed-compare.ts [--classes 5] [--train-per-class 40] [--test-per-class 20]
+ *   npx tsx bench/seed-compare.ts [--classes 5] [--train-per-class 100] [--test-per-class 40]
  *                                 [--ref-epochs 10] [--keep] [--write]
  *
  * - Data: Fashion-MNIST from Debian's dataset-fashion-mnist, written as greyscale PNG ImageFolder
@@ -41,9 +41,24 @@ const SECOND_CONFIG = ['--epochs', '50', '--lr', '0.01'];
 /** Load average is sampled this often while the jobs run. */
 const LOAD_SAMPLE_MS = 15_000;
 
+/** 1-minute load average samples, stamped with performance.now(). */
+const loadLog: { at: number; load: number }[] = [];
+
+function sampleLoad(): void {
+  loadLog.push({ at: performance.now(), load: loadavg()[0] ?? 0 });
+}
+
+/** Mean of the load samples taken between two performance.now() stamps. */
+function meanLoad(from: number, to: number): number {
+  const inside = loadLog.filter((s) => s.at >= from && s.at <= to).map((s) => s.load);
+  return inside.length > 0 ? inside.reduce((a, b) => a + b, 0) / inside.length : Number.NaN;
+}
+
 interface ProcessResult {
   code: number | null;
   seconds: number;
+  /** Mean 1-minute load average while the process ran (the process's own load included). */
+  load: number;
   stderr: string;
   /** stdout lines with the seconds since spawn at which each arrived. */
   lines: { at: number; text: string }[];
@@ -52,6 +67,7 @@ interface ProcessResult {
 /** Runs a command to its exit, timing it from spawn, with each stdout line stamped as it arrives. */
 function runTimed(command: string, args: readonly string[], label: string): Promise<ProcessResult> {
   return new Promise((resolve, reject) => {
+    sampleLoad();
     const started = performance.now();
     const child = spawn(command, args, { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
     const lines: ProcessResult['lines'] = [];
@@ -72,9 +88,12 @@ function runTimed(command: string, args: readonly string[], label: string): Prom
     child.on('error', reject);
     child.on('close', (code) => {
       if (pending) lines.push({ at: (performance.now() - started) / 1000, text: pending });
-      const seconds = (performance.now() - started) / 1000;
-      process.stderr.write(`${label}: ${seconds.toFixed(1)} s, exit ${code}\n`);
-      resolve({ code, seconds, stderr, lines });
+      const ended = performance.now();
+      sampleLoad();
+      const seconds = (ended - started) / 1000;
+      const load = meanLoad(started, ended);
+      process.stderr.write(`${label}: ${seconds.toFixed(1)} s, mean load ${load.toFixed(2)}, exit ${code}\n`);
+      resolve({ code, seconds, load, stderr, lines });
     });
   });
 }
@@ -96,6 +115,7 @@ function failIfBad(result: ProcessResult, what: string): void {
 
 interface ReferenceResult {
   seconds: number;
+  load: number;
   innerSeconds: number;
   testAccuracy: number;
   trainImages: number;
@@ -114,6 +134,7 @@ async function runReference(trainDir: string, testDir: string, weights: string, 
   if (!summary) throw new Error(`bench/seed_reference.py printed no summary:\n${result.stderr.slice(-2000)}`);
   return {
     seconds: result.seconds,
+    load: result.load,
     innerSeconds: summary.seconds as number,
     testAccuracy: summary.testAccuracy as number,
     trainImages: summary.trainImages as number,
@@ -139,6 +160,7 @@ interface WorkbenchResult {
   label: string;
   args: string[];
   seconds: number;
+  load: number;
   testAccuracy: number;
   lastEpochAccuracy: number | null;
   bestEpoch: number;
@@ -174,6 +196,7 @@ async function runWorkbench(label: string, trainDir: string, testDir: string, we
     label,
     args: extra.length > 0 ? [...extra] : ['(defaults)'],
     seconds: result.seconds,
+    load: result.load,
     testAccuracy: summary.testAccuracy as number,
     lastEpochAccuracy: (epochs.at(-1)?.evalAccuracy as number | null | undefined) ?? null,
     bestEpoch: summary.bestEpoch as number,
@@ -227,8 +250,8 @@ async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       classes: { type: 'string', default: '5' },
-      'train-per-class': { type: 'string', default: '40' },
-      'test-per-class': { type: 'string', default: '20' },
+      'train-per-class': { type: 'string', default: '100' },
+      'test-per-class': { type: 'string', default: '40' },
       'ref-epochs': { type: 'string', default: '10' },
       keep: { type: 'boolean', default: false },
       write: { type: 'boolean', default: false },
@@ -243,8 +266,8 @@ async function main(): Promise<void> {
   }
   const classes = CLASS_ORDER.slice(0, classCount);
   const date = new Date().toISOString().slice(0, 16).replace('T', ' ');
-  const loadSamples: number[] = [loadavg()[0] ?? 0];
-  const sampler = setInterval(() => loadSamples.push(loadavg()[0] ?? 0), LOAD_SAMPLE_MS);
+  sampleLoad();
+  const sampler = setInterval(sampleLoad, LOAD_SAMPLE_MS);
 
   const root = await mkdtemp(join(tmpdir(), 'seed-compare-'));
   try {
@@ -260,16 +283,17 @@ async function main(): Promise<void> {
     const second = await runWorkbench('workbench, tuned head', trainDir, testDir, weights, join(root, 'run-tuned'), SECOND_CONFIG);
     const decode = await measureDecode([trainDir, testDir]);
     clearInterval(sampler);
-    loadSamples.push(loadavg()[0] ?? 0);
+    sampleLoad();
+    const loadSamples = loadLog.map((s) => s.load);
 
     const refImages = reference.trainImages * reference.epochs + reference.testImages;
     const rows = [
-      `| Job | Whole-job wall time | Test accuracy | Backbone passes | Images/s (passes ÷ wall) | Speed-up |`,
-      `|---|---:|---:|---:|---:|---:|`,
-      `| Reference script (PyTorch ${reference.torch}, ${reference.epochs} epochs) | ${sec(reference.seconds)} | ${pct(reference.testAccuracy)} ¹ | ${refImages} | ${(refImages / reference.seconds).toFixed(1)} | 1.00× |`,
+      `| Job | Whole-job wall time | Test accuracy | Backbone passes | Images/s (passes ÷ wall) | Speed-up | Mean load ³ |`,
+      `|---|---:|---:|---:|---:|---:|---:|`,
+      `| Reference script (PyTorch ${reference.torch}, ${reference.epochs} epochs) | ${sec(reference.seconds)} | ${pct(reference.testAccuracy)} ¹ | ${refImages} | ${(refImages / reference.seconds).toFixed(1)} | 1.00× | ${reference.load.toFixed(2)} |`,
       ...[defaults, second].map(
         (w) =>
-          `| resnet-workbench ${w.args.join(' ')} (${w.backend}) | ${sec(w.seconds)} | ${pct(w.testAccuracy)} ² (last epoch ${pct(w.lastEpochAccuracy)}) | ${w.featureImages} | ${(w.featureImages / w.seconds).toFixed(1)} | ${(reference.seconds / w.seconds).toFixed(2)}× |`,
+          `| resnet-workbench ${w.args.join(' ')} (${w.backend}) | ${sec(w.seconds)} | ${pct(w.testAccuracy)} ² (last epoch ${pct(w.lastEpochAccuracy)}) | ${w.featureImages} | ${(w.featureImages / w.seconds).toFixed(1)} | ${(reference.seconds / w.seconds).toFixed(2)}× | ${w.load.toFixed(2)} |`,
       ),
     ];
     const phaseRows = [
@@ -287,6 +311,8 @@ async function main(): Promise<void> {
       ).map(([name, key]) => `| ${name} | ${sec(defaults.phases[key])} | ${sec(second.phases[key])} |`),
       `| **whole job** | **${sec(defaults.seconds)}** | **${sec(second.seconds)}** |`,
     ];
+    /** Decode time at the measured rate for as many images as the features phase decoded. */
+    const decodeInFeatures = (defaults.featureImages * decode.seconds) / Math.max(decode.images, 1);
     const meanEpoch = reference.epochSeconds.reduce((a, b) => a + b, 0) / reference.epochSeconds.length;
     const accuracyMet = defaults.testAccuracy >= reference.testAccuracy;
     const timeMet = defaults.seconds <= reference.seconds / 2;
@@ -322,13 +348,15 @@ async function main(): Promise<void> {
       `¹ Optimistic: the reference steps its optimizer on each test batch after scoring it, so the head keeps learning from the test set while it is scored. ` +
         'Its test loader shuffles; unshuffled, ImageFolder\'s class-sorted batches break its train-mode BatchNorm (see bench/seed_reference.py).',
       `² The workbench reports the best epoch's head, chosen on the same test folder (no separate validation split), which is also mildly optimistic; the last epoch's accuracy is given beside it.`,
+      `³ Mean 1-minute load average while the job ran, its own load included (the reference keeps about 2 cores busy, the workbench about 1–2); well above 2 means other processes shared the 2 cores.`,
       '',
       verdict,
       '',
       `Where the workbench's time goes (from its JSON events as they arrived): features cover ${defaults.featureImages} backbone passes (defaults: ` +
         `each train image twice, clean and one augmented view, plus each test image once). Decoding and resizing alone, without the backbone, ` +
-        `takes ${sec(decode.seconds)} for ${decode.images} images with our loader (${(decode.images / decode.seconds).toFixed(0)} images/s), so the frozen backbone's forward pass on ` +
-        `${defaults.backend} dominates the features phase. The reference spends ${sec(meanEpoch)} per epoch (${(reference.trainImages / meanEpoch).toFixed(1)} images/s through its backbone, ` +
+        `takes ${sec(decode.seconds)} for ${decode.images} images with our loader (${(decode.images / decode.seconds).toFixed(0)} images/s): about ${sec(decodeInFeatures)} of the ` +
+        `${sec(defaults.phases.features)} features phase, so the rest, ${(100 * (1 - decodeInFeatures / defaults.phases.features)).toFixed(0)}%, is the frozen backbone's forward pass on ${defaults.backend} ` +
+        `(${(defaults.featureImages / Math.max(defaults.phases.features - decodeInFeatures, 1e-9)).toFixed(1)} images/s). The reference spends ${sec(meanEpoch)} per epoch (${(reference.trainImages / meanEpoch).toFixed(1)} images/s through its backbone, ` +
         `forward in train mode plus the backward of fc) and ${sec(reference.testSeconds)} on its test loop; start-up and import take ${sec(reference.seconds - reference.innerSeconds)}.`,
       '',
       ...phaseRows,
