@@ -1,0 +1,7 @@
+import { WorkbenchError } from '../../common/errors';
+import type { StateDict } from '../weights/stateDict';
+import type { ExportMetadata } from './exportMetadata';
+
+export function onnxModelBytes(_dict: StateDict, _metadata: ExportMetadata): Uint8Array {
+  throw new WorkbenchError('NOT_AVAILABLE', 'ONNX export is not available yet.');
+}
