@@ -6,7 +6,8 @@
  *   npx tsx bench/forward.ts [--depths 18,34,50,101,152] [--batches 1,8] [--size 224] [--runs 3]
  *                            [--backends tensorflow-gpu,tensorflow,wasm,cpu] [--max-forward-seconds 60] [--write]
  *
- * Each configuration gets a warm-up run, then up to --runs timed runs (fewer when one run is slow).
+ * Each configuration gets a warm-up run, then up to --runs timed runs (fewer when one run is slow); the
+ * best run counts, on both sides, since on a shared machine the slower runs measure other jobs too.
  * The pure-JS cpu backend is ~100x slower than native: a configuration whose single forward pass is
  * predicted (from the last measurement, scaled by torchvision's GFLOPs) to exceed
  * --max-forward-seconds is skipped and the table says so. --write replaces the "Forward pass"
@@ -43,6 +44,8 @@ interface Cell {
 interface Column {
   label: string;
   cells: Cell[];
+  /** 1-minute load average when the column started: how busy the shared machine was. */
+  load: number;
 }
 
 function list(value: string): number[] {
@@ -76,9 +79,9 @@ async function measureBackend(backend: BackendName, depths: ResNetDepth[], batch
           const warmup = timeForward(model, input);
           // Kernel set-up makes the first run slow on some backends: the warm-up bounds the run count only.
           const runs = Math.max(1, Math.min(maxRuns, Math.floor(TIMED_BUDGET_MS / warmup)));
-          let total = 0;
-          for (let r = 0; r < runs; r++) total += timeForward(model, input);
-          const msPerImage = total / runs / batch;
+          let best = Number.POSITIVE_INFINITY;
+          for (let r = 0; r < runs; r++) best = Math.min(best, timeForward(model, input));
+          const msPerImage = best / batch;
           msPerGflop = msPerImage / GFLOPS[depth];
           cells.push({ depth, batch, msPerImage, runs });
           process.stderr.write(`${backend} ResNet-${depth} batch ${batch}: ${msPerImage.toFixed(1)} ms/image (${runs} runs)\n`);
@@ -182,10 +185,12 @@ async function main(): Promise<void> {
       unavailable.push(`${name}: RESNET_WORKBENCH_BACKEND forced ${tf.getBackend()}`);
       continue;
     }
-    columns.push({ label: `tfjs ${name}`, cells: await measureBackend(name, depths, batches, size, runs, maxForwardMs) });
+    const load = loadavg()[0] as number;
+    columns.push({ label: `tfjs ${name}`, cells: await measureBackend(name, depths, batches, size, runs, maxForwardMs), load });
   }
+  const torchLoad = loadavg()[0] as number;
   const torch = await measureTorch(depths, batches, size, runs);
-  columns.push({ label: `PyTorch ${torch.torch} (${torch.threads} threads)`, cells: torch.results });
+  columns.push({ label: `PyTorch ${torch.torch} (${torch.threads} threads)`, cells: torch.results, load: torchLoad });
   const loadAfter = loadavg();
 
   const table = markdownTable(columns, depths, batches);
@@ -193,11 +198,12 @@ async function main(): Promise<void> {
   const section = [
     SECTION,
     '',
-    `Milliseconds per image, ${size} × ${size} px, eval mode, 1000 classes; a warm-up run, then up to ${runs} timed runs.`,
+    `Milliseconds per image, ${size} × ${size} px, eval mode, 1000 classes; a warm-up run, then the best of up to ${runs} timed runs.`,
     '',
     `- Machine: ${await cpuModel()}, ${cpus().length} cores; Node ${process.versions.node}, tfjs ${tf.version.tfjs}, torch ${torch.torch}, torchvision ${torch.torchvision}.`,
-    `- Date: ${date} UTC. Load average (1 min) ${loadBefore[0]?.toFixed(2)} at the start, ${loadAfter[0]?.toFixed(2)} at the end` +
-      ' (other jobs on this shared machine count in; numbers above ~1 on 2 cores mean the timings are inflated).',
+    `- Date: ${date} UTC. Load average (1 min) ${loadBefore[0]?.toFixed(2)} at the start, ` +
+      `${columns.map((c) => `${c.load.toFixed(2)} when ${c.label} started`).join(', ')}, ${loadAfter[0]?.toFixed(2)} at the end ` +
+      '(other jobs on this shared machine count in: above ~1 on 2 cores the timings are inflated, PyTorch\'s two threads most).',
     '- tfjs wasm runs one thread in Node; PyTorch is limited to 2 threads (`torch.set_num_threads(2)`).',
     ...(unavailable.length > 0 ? [`- Not available here: ${unavailable.join('; ')}.`] : []),
     ...(skippedAny ? ['- "skipped": the pure-JS cpu backend would take longer than the time shown for one forward pass, predicted from the previous measurement.'] : []),
