@@ -4,6 +4,7 @@
 import { Command, CommanderError } from 'commander';
 import { WorkbenchError, toErrorData } from '../../common/errors';
 import { registerDemo } from './commands/demo';
+import { registerExport } from './commands/export';
 import { registerInfo } from './commands/info';
 import { registerPredict } from './commands/predict';
 import { registerScan } from './commands/scan';
@@ -29,7 +30,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerScan(program, ctx);
   registerTrain(program, ctx);
   registerPredict(program, ctx);
-  registerPlanned(program, 'export', 'export a trained model to tfjs, ONNX, .pth or safetensors');
+  registerExport(program, ctx);
   registerWeights(program, ctx);
   registerPlanned(program, 'serve', 'serve the workbench UI to a browser');
   registerDemo(program, ctx);
