@@ -5,3 +5,7 @@ import type { ExportMetadata } from './exportMetadata';
 export function onnxModelBytes(_dict: StateDict, _metadata: ExportMetadata): Uint8Array {
   throw new WorkbenchError('NOT_AVAILABLE', 'ONNX export is not available yet.');
 }
+
+export async function readOnnxModel(_file: string): Promise<{ dict: StateDict; metadata: ExportMetadata }> {
+  throw new WorkbenchError('NOT_AVAILABLE', 'ONNX reading is not available yet.');
+}

@@ -121,4 +121,50 @@ describe('export (pth, safetensors)', () => {
     expect(missing.lines.at(-1)).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
     expect(existsSync(path.join(work, 'y.pth'))).toBe(false);
   });
+
+  describe('predict --model', () => {
+    type Line = { file: string; top: { label: string; probability: number }[] };
+    const perImage = (lines: Record<string, unknown>[]): Line[] => lines.filter((l) => 'top' in l) as Line[];
+
+    it('classifies a folder with the run, and agrees exactly with its pth and safetensors exports', async () => {
+      const byRun = await cli('predict', '--model', run.folder, '--json', path.join(work, 'test'));
+      expect(byRun.code, byRun.stderr).toBe(0);
+      const runLines = perImage(byRun.lines);
+      expect(runLines).toHaveLength(12);
+      expect(Object.keys(runLines[0]!).sort()).toEqual(['file', 'top']);
+      expect(Object.keys(runLines[0]!.top[0]!).sort()).toEqual(['label', 'probability']);
+      // The run's own predictions reproduce its reported accuracy.
+      const correct = runLines.filter((l) => l.top[0]!.label === path.basename(path.dirname(l.file))).length;
+      expect(correct / runLines.length).toBeCloseTo(run.testAccuracy, 10);
+      expect(byRun.lines.at(-1)).toMatchObject({ images: 12, failed: 0, depth: 18, classes: 3 });
+      for (const file of ['model.pth', 'model.safetensors']) {
+        const r = await cli('predict', '--model', path.join(work, file), '--json', path.join(work, 'test'));
+        expect(r.code, r.stderr).toBe(0);
+        expect(perImage(r.lines)).toEqual(runLines);
+      }
+    });
+
+    it('writes a CSV of file, rank, label, probability', async () => {
+      const csv = path.join(work, 'predictions.csv');
+      const r = await cli('predict', '--model', path.join(work, 'model.safetensors'), '--csv', csv, '--top-k', '2', path.join(work, 'test', 'red'));
+      expect(r.code, r.stderr).toBe(0);
+      const rows = (await readFile(csv, 'utf8')).trim().split('\n');
+      expect(rows[0]).toBe('file,rank,label,probability');
+      expect(rows).toHaveLength(1 + 4 * 2);
+      const [file, rank, label, probability] = rows[1]!.split(',');
+      expect(file).toBe(path.join(work, 'test', 'red', '0.png'));
+      expect(rank).toBe('1');
+      expect(['blue', 'green', 'red']).toContain(label);
+      expect(Number(probability)).toBeGreaterThan(0.3);
+    });
+
+    it('refuses a bare .pth without its card, and --model together with --weights', async () => {
+      const bare = path.join(work, 'bare.pth');
+      await writeFile(bare, await readFile(path.join(work, 'model.pth')));
+      const r = await cli('predict', '--model', bare, '--json', path.join(work, 'test'));
+      expect(r.lines.at(-1)).toMatchObject({ ok: false, error: { code: 'BAD_INPUT', message: expect.stringContaining('--weights') } });
+      const both = await cli('predict', '--model', bare, '--weights', bare, path.join(work, 'test'));
+      expect(both.code).toBe(2);
+    });
+  });
 });

@@ -10,12 +10,17 @@ import { buildResNet } from '../../engine/resnet';
 import { loadImagenetClasses } from '../../imagenetClasses';
 import { readCheckpoint } from '../../weights/checkpointFile';
 import { assertCheckpointFits, describeCheckpoint, loadStateDictIntoModel } from '../../weights/torchvisionWeights';
+import { loadModelForPrediction } from '../../export/loadModel';
+import { writeFileAtomic } from '../../io/atomicWrite';
+import type { CliOutput } from '../output';
 import { outputFor, withJsonOption, type CliContext } from '../context';
 import { parseDepth, parseFraction, parsePositiveInt, UsageError } from '../usage';
 
 interface PredictOptions {
   depth?: ResNetDepth;
-  weights: string;
+  weights?: string;
+  model?: string;
+  csv?: string;
   imageSize: number;
   crop: number;
   topK: number;
@@ -49,9 +54,11 @@ export function registerPredict(program: Command, ctx: CliContext): void {
   withJsonOption(
     program
       .command('predict')
-      .description('classify images with a ResNet checkpoint (.pth or .safetensors)')
+      .description('classify images with a trained run, an exported model, or a ResNet checkpoint')
       .argument('<images...>', 'image files or folders of images')
-      .requiredOption('--weights <file>', 'checkpoint file: torchvision .pth (zip or legacy) or .safetensors')
+      .option('--model <run|export>', 'a run (folder or id) or an export (.pth, .safetensors, .onnx, tfjs folder): its labels and preprocessing are used')
+      .option('--weights <file>', 'bare checkpoint: torchvision .pth (zip or legacy) or .safetensors, ImageNet preprocessing')
+      .option('--csv <file>', 'with --model: also write file,rank,label,probability rows to this CSV file')
       .option('--depth <n>', 'ResNet depth 18|34|50|101|152 (default: read from the checkpoint)', parseDepth)
       .option('--image-size <px>', 'input side in pixels', parsePositiveInt, 224)
       .option('--crop <fraction>', 'center-crop fraction; 1 is a plain resize', parseFraction, 0.875)
@@ -60,8 +67,14 @@ export function registerPredict(program: Command, ctx: CliContext): void {
   ).action(async (images: string[], options: PredictOptions) => {
     const out = outputFor(ctx, options);
     if (images.length === 0) throw new UsageError('name at least one image or folder');
+    if ((options.model === undefined) === (options.weights === undefined)) throw new UsageError('give exactly one of --model (a run or an export) and --weights (a bare checkpoint)');
+    if (options.model !== undefined) {
+      await predictWithModel(options.model, images, options, out);
+      return;
+    }
+    if (options.csv !== undefined) throw new UsageError('--csv goes with --model');
     const started = performance.now();
-    const dict = await readCheckpoint(options.weights);
+    const dict = await readCheckpoint(options.weights as string);
     const found = describeCheckpoint(dict);
     const depth = options.depth ?? found.depth;
     assertCheckpointFits(dict, depth);
@@ -101,4 +114,53 @@ export function registerPredict(program: Command, ctx: CliContext): void {
     out.line(`${count} image(s), ${failures} failed, ResNet-${depth} on ${backend.backend}, ${seconds.toFixed(1)} s`);
     if (failures > 0) throw new WorkbenchError('BAD_INPUT', `${failures} of ${count} image(s) could not be classified`);
   });
+}
+
+function csvField(text: string): string {
+  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+/** `--model`: a run or an export, with its own labels, image size, crop and normalization. */
+async function predictWithModel(reference: string, images: string[], options: PredictOptions, out: CliOutput): Promise<void> {
+  const started = performance.now();
+  const backend = await initBackend();
+  const loaded = await loadModelForPrediction(reference);
+  let failures = 0;
+  let count = 0;
+  const rows = ['file,rank,label,probability'];
+  try {
+    const files = await expandImageArguments(images);
+    if (files.length === 0) throw new WorkbenchError('NOT_FOUND', `No images found in ${images.join(', ')}`);
+    for await (const prediction of classifyImages(loaded.model, files, {
+      imageSize: loaded.imageSize,
+      crop: loaded.crop,
+      normalization: { mean: loaded.mean, std: loaded.std },
+      topK: options.topK,
+      batchSize: options.batchSize,
+      labels: loaded.classes,
+    })) {
+      count++;
+      if ('error' in prediction) {
+        failures++;
+        if (out.json) out.summary({ file: prediction.file, error: prediction.error });
+        else out.warn(`${prediction.file}: ${prediction.error.message}`);
+        continue;
+      }
+      const top = prediction.top.map((t) => ({ label: t.label, probability: t.probability }));
+      top.forEach((t, rank) => rows.push([csvField(prediction.file), String(rank + 1), csvField(t.label), String(t.probability)].join(',')));
+      if (out.json) {
+        out.summary({ file: prediction.file, top });
+      } else {
+        out.line(prediction.file);
+        for (const t of top) out.line(`  ${(t.probability * 100).toFixed(2).padStart(6)}%  ${t.label}`);
+      }
+    }
+  } finally {
+    loaded.model.dispose();
+  }
+  if (options.csv !== undefined) await writeFileAtomic(options.csv, `${rows.join('\n')}\n`);
+  const seconds = (performance.now() - started) / 1000;
+  out.summary({ images: count, failed: failures, depth: loaded.depth, classes: loaded.classes.length, backend: backend.backend, seconds });
+  out.line(`${count} image(s), ${failures} failed, ResNet-${loaded.depth} (${loaded.classes.length} classes) on ${backend.backend}, ${seconds.toFixed(1)} s`);
+  if (failures > 0) throw new WorkbenchError('BAD_INPUT', `${failures} of ${count} image(s) could not be classified`);
 }

@@ -1,0 +1,80 @@
+/**
+ * `predict --model X`: X may be a run (folder or id), or anything `export` wrote — a .pth or
+ * .safetensors file, an .onnx file, a tfjs folder. Whatever it is, the result is one tfjs classifier
+ * with the labels and preprocessing that belong to it.
+ */
+import { readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { WorkbenchError } from '../../common/errors';
+import { buildResNet } from '../engine/resnet';
+import { readCheckpointWithMetadata } from '../weights/checkpointFile';
+import type { StateDict } from '../weights/stateDict';
+import { describeCheckpoint, loadStateDictIntoModel } from '../weights/torchvisionWeights';
+import { metadataFromStrings, type ExportMetadata } from './exportMetadata';
+import { loadRunModel, type LoadedModel, type LoadRunOptions } from './loadRunModel';
+import { metadataStringsFromCard } from './modelCard';
+import { readOnnxModel } from './onnxExport';
+import { readTfjsModel } from './tfjsExport';
+
+function fromMetadata(model: LoadedModel['model'], metadata: ExportMetadata): LoadedModel {
+  return { model, classes: metadata.labels, depth: metadata.depth, imageSize: metadata.imageSize, crop: metadata.crop, mean: metadata.mean, std: metadata.std, metadata };
+}
+
+/** A torchvision state dict plus export metadata as a classifier; checks the two agree. */
+export function classifierFromStateDict(dict: StateDict, metadata: ExportMetadata, label: string): LoadedModel {
+  const found = describeCheckpoint(dict);
+  if (found.depth !== metadata.depth || found.numClasses !== metadata.labels.length) {
+    throw new WorkbenchError(
+      'CHECKPOINT_MISMATCH',
+      `${label} holds a ResNet-${found.depth} with ${found.numClasses} outputs, but its metadata names a ResNet-${metadata.depth} with ${metadata.labels.length} labels.`,
+    );
+  }
+  const model = buildResNet(metadata.depth, metadata.labels.length);
+  try {
+    loadStateDictIntoModel(model, dict, { includeHead: true });
+  } catch (error) {
+    model.dispose();
+    throw error;
+  }
+  return fromMetadata(model, metadata);
+}
+
+async function cardMetadata(file: string): Promise<ExportMetadata | undefined> {
+  const text = await readFile(`${file}.md`, 'utf8').catch(() => undefined);
+  const strings = text === undefined ? undefined : metadataStringsFromCard(text);
+  return strings ? metadataFromStrings(strings, `${file}.md`) : undefined;
+}
+
+async function loadCheckpointFile(file: string): Promise<LoadedModel> {
+  const { tensors, metadata } = await readCheckpointWithMetadata(file);
+  // safetensors carry their metadata inside; a .pth has none, so its model card beside it is read.
+  const found = metadataFromStrings(metadata, file) ?? (await cardMetadata(file));
+  if (!found) {
+    throw new WorkbenchError(
+      'BAD_INPUT',
+      `${file} has no labels or preprocessing with it (no export metadata inside and no model card at ${file}.md). Use --weights for a bare checkpoint, or re-export the run.`,
+    );
+  }
+  return classifierFromStateDict(tensors, found, file);
+}
+
+/** Load a run or an exported model as a classifier; the caller disposes `model`. */
+export async function loadModelForPrediction(reference: string, options: LoadRunOptions = {}): Promise<LoadedModel> {
+  const info = await stat(reference).catch(() => undefined);
+  if (info?.isDirectory()) {
+    if (await stat(path.join(reference, 'model.json')).catch(() => undefined)) {
+      const { model, metadata } = await readTfjsModel(reference);
+      return fromMetadata(model, metadata);
+    }
+    return loadRunModel(reference, options);
+  }
+  if (info?.isFile()) {
+    if (path.extname(reference).toLowerCase() === '.onnx') {
+      const { dict, metadata } = await readOnnxModel(reference);
+      return classifierFromStateDict(dict, metadata, reference);
+    }
+    return loadCheckpointFile(reference);
+  }
+  // Not a path: a run id under the runs folder (loadRunModel names both places it looked).
+  return loadRunModel(reference, options);
+}
