@@ -1,11 +1,65 @@
-import type * as tf from '@tensorflow/tfjs';
+/**
+ * tfjs export: a layers model folder (`model.json` + 4 MB weight shards, the layout
+ * `tf.loadLayersModel` and tensorflowjs_converter use), NHWC input, logits out, the export metadata
+ * in `userDefinedMetadata`. Saved and loaded through our own IO handlers: tfjs's `file://` handler
+ * exists only in tfjs-node.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
 import { WorkbenchError } from '../../common/errors';
-import type { ExportMetadata } from './exportMetadata';
+import { writeFileAtomic } from '../io/atomicWrite';
+import { metadataFromStrings, metadataToStrings, type ExportMetadata } from './exportMetadata';
 
-export async function writeTfjsModel(_model: tf.LayersModel, _metadata: ExportMetadata, _folder: string): Promise<void> {
-  throw new WorkbenchError('NOT_AVAILABLE', 'tfjs export is not available yet.');
+/** tensorflowjs_converter's default shard size. */
+const SHARD_BYTES = 4 * 1024 * 1024;
+
+function joinWeightData(data: tf.io.WeightData | undefined): Uint8Array {
+  if (data === undefined) return new Uint8Array(0);
+  return new Uint8Array(tf.io.CompositeArrayBuffer.join(data));
 }
 
-export async function readTfjsModel(_folder: string): Promise<{ model: tf.LayersModel; metadata: ExportMetadata }> {
-  throw new WorkbenchError('NOT_AVAILABLE', 'tfjs reading is not available yet.');
+/** Write `model` with `metadata` into `folder` (which must exist): model.json and its shards. */
+export async function writeTfjsModel(model: tf.LayersModel, metadata: ExportMetadata, folder: string): Promise<void> {
+  model.setUserDefinedMetadata(metadataToStrings(metadata));
+  let artifacts: tf.io.ModelArtifacts | undefined;
+  await model.save(
+    tf.io.withSaveHandler(async (a) => {
+      artifacts = a;
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }),
+  );
+  if (!artifacts?.weightSpecs) throw new WorkbenchError('INTERNAL', 'tfjs produced no weights to save.');
+  const weights = joinWeightData(artifacts.weightData);
+  const count = Math.max(1, Math.ceil(weights.byteLength / SHARD_BYTES));
+  const paths = Array.from({ length: count }, (_, i) => `group1-shard${i + 1}of${count}.bin`);
+  for (const [i, name] of paths.entries()) await writeFileAtomic(path.join(folder, name), weights.subarray(i * SHARD_BYTES, (i + 1) * SHARD_BYTES));
+  const modelJson: tf.io.ModelJSON = {
+    modelTopology: artifacts.modelTopology as object,
+    format: 'layers-model',
+    generatedBy: artifacts.generatedBy ?? `TensorFlow.js tfjs-layers v${tf.version.tfjs}`,
+    convertedBy: 'resnet-workbench',
+    weightsManifest: [{ paths, weights: artifacts.weightSpecs }],
+    userDefinedMetadata: metadataToStrings(metadata),
+  };
+  await writeFileAtomic(path.join(folder, 'model.json'), JSON.stringify(modelJson));
+}
+
+/** Load a folder written by writeTfjsModel; the caller disposes the model. */
+export async function readTfjsModel(folder: string): Promise<{ model: tf.LayersModel; metadata: ExportMetadata }> {
+  const jsonPath = path.join(folder, 'model.json');
+  let json: tf.io.ModelJSON;
+  try {
+    json = JSON.parse(await readFile(jsonPath, 'utf8')) as tf.io.ModelJSON;
+  } catch (error) {
+    throw new WorkbenchError('CHECKPOINT_CORRUPT', `${jsonPath} cannot be read as a tfjs model: ${(error as Error).message}.`);
+  }
+  const metadata = metadataFromStrings((json.userDefinedMetadata ?? {}) as Record<string, string>, jsonPath);
+  if (!metadata) throw new WorkbenchError('BAD_INPUT', `${jsonPath} was not exported by resnet-workbench (no export metadata), so its labels and preprocessing are unknown.`);
+  const shards = await Promise.all(json.weightsManifest.flatMap((group) => group.paths.map((p) => readFile(path.join(folder, p)))));
+  const weightData = new Uint8Array(Buffer.concat(shards)).buffer;
+  const model = await tf.loadLayersModel(
+    tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: json.weightsManifest.flatMap((g) => g.weights), weightData }),
+  );
+  return { model, metadata };
 }

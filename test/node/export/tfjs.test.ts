@@ -1,0 +1,90 @@
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { torchvisionStateDictLayout } from '../../../src-main/common/resnetSpec';
+import { initBackend } from '../../../src-main/node/engine/backend';
+import { classifyImages } from '../../../src-main/node/engine/classify';
+import { exportRun } from '../../../src-main/node/export/exportRun';
+import { loadModelForPrediction } from '../../../src-main/node/export/loadModel';
+import { loadRunModel } from '../../../src-main/node/export/loadRunModel';
+import type { RunReport } from '../../../src-main/node/train/trainer';
+import { makeTinyRun, testImages } from './tinyRun';
+
+let work: string;
+let run: RunReport;
+let files: string[];
+let ours: number[][];
+
+async function logitsOf(model: tf.LayersModel): Promise<number[][]> {
+  const rows: number[][] = [];
+  const normalization = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] } as const;
+  for await (const p of classifyImages(model, files, { imageSize: 32, crop: 0.875, normalization })) if ('logits' in p) rows.push(p.logits);
+  return rows;
+}
+
+const argmax = (row: readonly number[]): number => row.indexOf(Math.max(...row));
+
+describe('tfjs export, loaded back by TensorFlow.js', () => {
+  beforeAll(async () => {
+    await initBackend({ candidates: ['wasm', 'cpu'] });
+    work = await mkdtemp(path.join(tmpdir(), 'rw-tfjs-'));
+    run = await makeTinyRun(work);
+    files = await testImages(work);
+    const loaded = await loadRunModel(run.folder);
+    ours = await logitsOf(loaded.model);
+    loaded.model.dispose();
+  }, 120_000);
+  afterAll(async () => {
+    await rm(work, { recursive: true, force: true });
+  });
+
+  it('writes model.json, shards and a model card; tf.loadLayersModel through a plain IOHandler predicts as the workbench does', async () => {
+    const out = path.join(work, 'model-tfjs');
+    const result = await exportRun({ run: run.folder, format: 'tfjs', out });
+    expect(result.card).toBe(path.join(out, 'README.md'));
+    const names = await readdir(out);
+    const shardNames = names.filter((n) => n.endsWith('.bin'));
+    // Every float32 value of torchvision's resnet18(num_classes=3), in 4 MiB shards.
+    const floats = torchvisionStateDictLayout(18, 3).filter((e) => !e.key.endsWith('num_batches_tracked')).reduce((n, e) => n + e.shape.reduce((a, b) => a * b, 1), 0);
+    expect(shardNames.length).toBe(Math.ceil((floats * 4) / (4 * 1024 * 1024)));
+    expect(names.sort()).toEqual(['README.md', ...shardNames.sort(), 'model.json'].sort());
+    expect((await readdir(work)).filter((n) => n.endsWith('.tmp'))).toEqual([]);
+    const json = JSON.parse(await readFile(path.join(out, 'model.json'), 'utf8')) as tf.io.ModelJSON;
+    expect(json.format).toBe('layers-model');
+    expect(json.userDefinedMetadata).toMatchObject({ labels: '["blue","green","red"]', imageSize: '32', depth: '18', runId: run.runId });
+    // An IOHandler written here, independent of the export code's reader.
+    const shards = await Promise.all(json.weightsManifest[0]!.paths.map((p) => readFile(path.join(out, p))));
+    const weightData = new Uint8Array(Buffer.concat(shards)).buffer;
+    const handler: tf.io.IOHandler = { load: async () => ({ modelTopology: json.modelTopology, weightSpecs: json.weightsManifest[0]!.weights, weightData }) };
+    const model = await tf.loadLayersModel(handler);
+    try {
+      expect(model.inputs[0]!.shape.at(-1)).toBe(3); // NHWC
+      const theirs = await logitsOf(model);
+      const agree = theirs.filter((row, n) => argmax(row) === argmax(ours[n]!)).length / files.length;
+      expect(agree).toBeGreaterThanOrEqual(0.995);
+      const worst = Math.max(...theirs.flatMap((row, n) => row.map((v, i) => Math.abs(v - ours[n]![i]!))));
+      expect(worst).toBeLessThan(1e-5);
+    } finally {
+      model.dispose();
+    }
+    const viaPredict = await loadModelForPrediction(out);
+    expect(viaPredict.classes).toEqual(['blue', 'green', 'red']);
+    expect(viaPredict.metadata.imageSize).toBe(32);
+    viaPredict.model.dispose();
+  });
+
+  it('replaces an earlier export only with force, and never a folder that is not an export', async () => {
+    const out = path.join(work, 'model-tfjs');
+    await expect(exportRun({ run: run.folder, format: 'tfjs', out })).rejects.toMatchObject({ code: 'ALREADY_EXISTS' });
+    await writeFile(path.join(out, 'stale.txt'), 'from before');
+    await exportRun({ run: run.folder, format: 'tfjs', out, force: true });
+    expect(await readdir(out)).not.toContain('stale.txt');
+    const photos = path.join(work, 'photos');
+    await mkdir(photos);
+    await writeFile(path.join(photos, 'holiday.jpg'), 'precious');
+    await expect(exportRun({ run: run.folder, format: 'tfjs', out: photos, force: true })).rejects.toMatchObject({ code: 'ALREADY_EXISTS' });
+    expect(await readFile(path.join(photos, 'holiday.jpg'), 'utf8')).toBe('precious');
+  });
+});
