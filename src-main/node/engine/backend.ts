@@ -9,6 +9,7 @@ import path from 'node:path';
 import util from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { registerFastCpuKernels } from './cpuKernels';
 
 const require = createRequire(import.meta.url);
 
@@ -60,6 +61,7 @@ async function loadWasm(): Promise<void> {
 }
 
 async function loadCpu(): Promise<void> {
+  registerFastCpuKernels();
   if (!(await tf.setBackend('cpu'))) throw new Error('the cpu backend did not initialise');
 }
 
