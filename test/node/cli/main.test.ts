@@ -1,17 +1,7 @@
-import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../../../src-main/node/cli/main';
+import { runCliInProcess } from '../../support/runCliInProcess';
 
-async function run(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d: Buffer) => (out += d.toString()));
-  stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const code = await runCli(['node', 'resnet-workbench', ...args], { streams: { stdout, stderr } });
-  return { code, stdout: out, stderr: err };
-}
+const run = runCliInProcess;
 
 describe('resnet-workbench command line', () => {
   it('lists every planned command in --help and exits 0', async () => {

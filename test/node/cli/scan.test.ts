@@ -1,19 +1,9 @@
-import { PassThrough } from 'node:stream';
 import { relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../../src-main/node/cli/main';
 import { buildFaultyDataset, makeTempDir, removeDir, snapshotTree, type FaultyDataset } from '../dataset/imageFixtures';
+import { runCliInProcess } from '../../support/runCliInProcess';
 
-async function run(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d: Buffer) => (out += d.toString()));
-  stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const code = await runCli(['node', 'resnet-workbench', ...args], { streams: { stdout, stderr } });
-  return { code, stdout: out, stderr: err };
-}
+const run = runCliInProcess;
 
 interface ScanSummary {
   root: string;

@@ -2,10 +2,8 @@ import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DATA_FOLDER_ENV } from '../../../src-main/node/appPaths';
-import { runCli } from '../../../src-main/node/cli/main';
 import { PRETRAINED_WEIGHTS } from '../../../src-main/node/weights/catalog';
 import { partPathFor } from '../../../src-main/node/weights/download';
 import { serializeSafetensors } from '../../../src-main/node/weights/safetensors';
@@ -13,24 +11,9 @@ import type { StateDict } from '../../../src-main/node/weights/stateDict';
 import { WEIGHTS_URL_ENV } from '../../../src-main/node/weights/weightsStore';
 import { torchvisionStateDictLayout } from '../../../src-main/common/resnetSpec';
 import { startHttpFixtureServer, unusedLocalPort, type HttpFixtureServer } from '../../support/httpFixtureServer';
+import { jsonLines, runCliInProcess } from '../../support/runCliInProcess';
 
-async function run(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d: Buffer) => (out += d.toString()));
-  stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const code = await runCli(['node', 'resnet-workbench', ...args], { streams: { stdout, stderr } });
-  return { code, stdout: out, stderr: err };
-}
-
-function jsonLines(text: string): Record<string, unknown>[] {
-  return text
-    .trim()
-    .split('\n')
-    .map((line) => JSON.parse(line) as Record<string, unknown>);
-}
+const run = runCliInProcess;
 
 /** ResNet-18 with a 3-class head and constant values: small to build, a valid checkpoint to read. */
 function tinyHeadResNet18(): StateDict {
