@@ -1,4 +1,6 @@
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -11,6 +13,8 @@ import { loadModelForPrediction } from '../../../src-main/node/export/loadModel'
 import { loadRunModel } from '../../../src-main/node/export/loadRunModel';
 import type { RunReport } from '../../../src-main/node/train/trainer';
 import { makeTinyRun, testImages } from './tinyRun';
+
+const execFileAsync = promisify(execFile);
 
 let work: string;
 let run: RunReport;
@@ -87,4 +91,27 @@ describe('tfjs export, loaded back by TensorFlow.js', () => {
     await expect(exportRun({ run: run.folder, format: 'tfjs', out: photos, force: true })).rejects.toMatchObject({ code: 'ALREADY_EXISTS' });
     expect(await readFile(path.join(photos, 'holiday.jpg'), 'utf8')).toBe('precious');
   });
+
+  it("the model card's JavaScript snippet runs as written in plain Node and agrees with the workbench", async () => {
+    const out = path.join(work, 'model-tfjs');
+    const card = await readFile(path.join(out, 'README.md'), 'utf8');
+    const snippet = /```js\n([\s\S]*?)\n```/.exec(card)![1]!;
+    // The snippet leaves decoding to the reader; this harness resizes with sharp as the card says.
+    const harness = `
+import sharp from 'sharp';
+for (const file of process.argv.slice(2)) {
+  const { data } = await sharp(file).resize(37, 37, { kernel: 'linear' }).extract({ left: 2, top: 2, width: 32, height: 32 }).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  console.log(JSON.stringify({ file, top: classify(new Uint8Array(data)) }));
+}`;
+    // Resolve '@tensorflow/tfjs' and 'sharp' from this repository's node_modules.
+    await symlink(path.resolve('node_modules'), path.join(work, 'node_modules'), 'dir');
+    const script = path.join(work, 'card-snippet.mjs');
+    await writeFile(script, `${snippet}\n${harness}\n`);
+    const { stdout } = await execFileAsync(process.execPath, [script, ...files], { cwd: work, maxBuffer: 1 << 24 });
+    const lines = stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { file: string; top: { label: string }[] });
+    expect(lines.map((l) => l.file)).toEqual(files);
+    const labels = ['blue', 'green', 'red'];
+    const agree = lines.filter((l, n) => l.top[0]!.label === labels[argmax(ours[n]!)]).length / files.length;
+    expect(agree).toBeGreaterThanOrEqual(0.995);
+  }, 60_000);
 });
