@@ -206,6 +206,9 @@ async function main(): Promise<void> {
       '(other jobs on this shared machine count in: above ~1 on 2 cores the timings are inflated, PyTorch\'s two threads most).',
     '- tfjs wasm runs one thread in Node; PyTorch is limited to 2 threads (`torch.set_num_threads(2)`).',
     ...(unavailable.length > 0 ? [`- Not available here: ${unavailable.join('; ')}.`] : []),
+    ...(Math.max(loadBefore[0] as number, loadAfter[0] as number, ...columns.map((c) => c.load)) > 2
+      ? ['- This run shared the machine with other jobs: expect noise of a factor ~2 (rows need not grow with depth); read the columns as rough ratios and re-run on an idle machine for firm numbers.']
+      : []),
     ...(skippedAny ? ['- "skipped": the pure-JS cpu backend would take longer than the time shown for one forward pass, predicted from the previous measurement.'] : []),
     `- Reproduce: \`${['npx tsx bench/forward.ts', ...process.argv.slice(2)].join(' ')}\``,
     '',
