@@ -60,8 +60,8 @@ export function registerPredict(program: Command, ctx: CliContext): void {
       .option('--weights <file>', 'bare checkpoint: torchvision .pth (zip or legacy) or .safetensors, ImageNet preprocessing')
       .option('--csv <file>', 'with --model: also write file,rank,label,probability rows to this CSV file')
       .option('--depth <n>', 'ResNet depth 18|34|50|101|152 (default: read from the checkpoint)', parseDepth)
-      .option('--image-size <px>', 'input side in pixels', parsePositiveInt, 224)
-      .option('--crop <fraction>', 'center-crop fraction; 1 is a plain resize', parseFraction, 0.875)
+      .option('--image-size <px>', "input side in pixels, with --weights (--model uses the model's own)", parsePositiveInt, 224)
+      .option('--crop <fraction>', "center-crop fraction, 1 = plain resize; with --weights (--model uses the model's own)", parseFraction, 0.875)
       .option('--top-k <k>', 'classes to list per image', parsePositiveInt, 5)
       .option('--batch-size <n>', 'images per forward pass', parsePositiveInt, 8),
   ).action(async (images: string[], options: PredictOptions) => {
