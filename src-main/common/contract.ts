@@ -9,6 +9,8 @@
 import { z } from 'zod';
 import { ERROR_CODES, type ErrorData } from './errors';
 import { RESNET_DEPTHS } from './resnetSpec';
+import { runConfigSchema } from './runConfig';
+import { RUN_EVENT_SCHEMAS, type RunEventName } from './runEvents';
 
 // ---------------------------------------------------------------------------------------------
 // Reusable schemas
@@ -106,6 +108,127 @@ export const modelInfoSchema = z.strictObject({
 });
 
 // ---------------------------------------------------------------------------------------------
+// Data sets
+
+/**
+ * A path the engine is asked to read or write. Absolute, because the engine's working directory
+ * means nothing to the UI; whether it exists is checked by the service (NOT_FOUND).
+ */
+export const absolutePathSchema = z
+  .string()
+  .min(1)
+  .max(4096)
+  .refine((p) => p.startsWith('/') || /^[A-Za-z]:[\\/]/.test(p) || p.startsWith('\\\\'), { message: 'expected an absolute path' });
+
+const splitSummarySchema = z.strictObject({
+  root: z.string(),
+  /** Usable images. */
+  images: z.number().int().nonnegative(),
+  classes: z.array(z.strictObject({ name: z.string(), index: z.number().int().nonnegative(), images: z.number().int().nonnegative(), unusable: z.number().int().nonnegative() })),
+  /** Files and folders that cannot be used; `reason` is a stable kebab-case code, `detail` a sentence. */
+  issues: z.array(z.strictObject({ path: z.string(), reason: z.string(), detail: z.string() })),
+  /** Usable files worth a look. */
+  warnings: z.array(z.strictObject({ path: z.string(), reason: z.string(), detail: z.string() })),
+  hiddenSkipped: z.number().int().nonnegative(),
+  /** Null when no class has an image. */
+  imbalance: z
+    .strictObject({
+      largest: z.strictObject({ name: z.string(), images: z.number().int() }),
+      smallest: z.strictObject({ name: z.string(), images: z.number().int() }),
+      ratio: z.number(),
+    })
+    .nullable(),
+});
+
+/** What `resnet-workbench scan --json` prints: the train split's fields, then the comparison. */
+export const scanSummarySchema = splitSummarySchema.extend({
+  test: splitSummarySchema.nullable(),
+  classesInOneSplit: z.strictObject({ trainOnly: z.array(z.string()), testOnly: z.array(z.string()) }).nullable(),
+  /** The same content in both splits (matched by SHA-256): test accuracy measured on training images. */
+  sharedImages: z.array(z.strictObject({ sha256: z.string(), train: z.array(z.string()), test: z.array(z.string()) })).nullable(),
+});
+
+// ---------------------------------------------------------------------------------------------
+// Runs
+
+export const RUN_STATUSES = ['running', 'finished', 'failed', 'cancelled', 'interrupted'] as const;
+/**
+ * 'interrupted': the run folder holds no final report and no failure, and no run of this engine is
+ * working on it (the process died, or the machine went down).
+ */
+export const runStatusSchema = z.enum(RUN_STATUSES);
+
+export const runIdSchema = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, { message: 'expected a run id (letters, digits, dot, dash, underscore)' });
+
+export const runFactsSchema = z.strictObject({
+  classes: z.array(z.string()),
+  weightsSource: z.string(),
+  weightsSha256: z.string().nullable(),
+  appVersion: z.string(),
+  createdAt: z.string(),
+});
+
+function runEventRecord<E extends RunEventName>(event: E) {
+  return z.strictObject({ event: z.literal(event), payload: RUN_EVENT_SCHEMAS[event] });
+}
+
+/** One recorded run event, shaped like the live event a listener receives. */
+export const runEventRecordSchema = z.discriminatedUnion('event', [
+  runEventRecord('run.started'),
+  runEventRecord('run.progress'),
+  runEventRecord('run.batch'),
+  runEventRecord('run.epoch'),
+  runEventRecord('run.evaluation'),
+  runEventRecord('run.finished'),
+  runEventRecord('run.failed'),
+]);
+
+export const runSummarySchema = z.strictObject({
+  runId: z.string(),
+  folder: z.string(),
+  status: runStatusSchema,
+  /** ISO 8601 time the run folder was made. */
+  createdAt: z.string(),
+  depth: resnetDepthSchema,
+  mode: z.enum(['linear', 'finetune']),
+  classes: z.array(z.string()),
+  /** The best epoch's accuracy on the evaluation images; null until the run finishes. */
+  testAccuracy: z.number().nullable(),
+});
+
+// ---------------------------------------------------------------------------------------------
+// Models and weights
+
+/** Mirrors node/export/modelCard.ts EXPORT_FORMATS (the service's types check that they agree). */
+export const exportFormatSchema = z.enum(['tfjs', 'onnx', 'pth', 'safetensors']);
+
+export const topClassSchema = z.strictObject({ index: z.number().int().nonnegative(), label: z.string(), probability: z.number() });
+
+export const filePredictionSchema = z.union([
+  z.strictObject({ file: z.string(), top: z.array(topClassSchema) }),
+  z.strictObject({ file: z.string(), error: errorDataSchema }),
+]);
+
+export const weightsImportResultSchema = z.strictObject({
+  /** 'pretrained': the file is one of torchvision's checkpoints; 'imported': one of the user's own. */
+  kind: z.enum(['pretrained', 'imported']),
+  path: z.string(),
+  source: z.string(),
+  depth: resnetDepthSchema,
+  numClasses: z.number().int().positive(),
+  sha256: z.string(),
+  bytes: z.number().int().nonnegative(),
+  /** True when an identical file was already stored (nothing was copied). */
+  alreadyPresent: z.boolean(),
+  /** torchvision's name when kind is 'pretrained'. */
+  torchvisionName: z.string().nullable(),
+});
+
+// ---------------------------------------------------------------------------------------------
 // The maps
 
 export interface CallSchema<P extends z.ZodType = z.ZodType, R extends z.ZodType = z.ZodType> {
@@ -136,7 +259,73 @@ export const CALLS = {
     params: noParams,
     result: z.strictObject({ models: z.array(modelInfoSchema) }),
   }),
+  'dataset.scan': defineCall({
+    description: 'The health report of a train folder (and a test folder against it): classes, counts, issues, imbalance, leakage.',
+    params: z.strictObject({ train: absolutePathSchema, test: absolutePathSchema.optional() }),
+    result: scanSummarySchema,
+  }),
+  'runs.start': defineCall({
+    description: 'Starts a training run in the background; its progress arrives as run.* events.',
+    params: z.strictObject({ config: runConfigSchema }),
+    result: z.strictObject({ runId: z.string(), folder: z.string() }),
+  }),
+  'runs.cancel': defineCall({
+    description: 'Asks a running run to stop; false when it is not running here.',
+    params: z.strictObject({ runId: runIdSchema }),
+    result: z.strictObject({ cancelled: z.boolean() }),
+  }),
+  'runs.get': defineCall({
+    description: 'Everything about one run: its settings, status, every event so far and the final report.',
+    params: z.strictObject({ runId: runIdSchema }),
+    result: z.strictObject({
+      runId: z.string(),
+      folder: z.string(),
+      config: runConfigSchema,
+      /** Null while the run is still scanning its data (the run folder is made after that). */
+      facts: runFactsSchema.nullable(),
+      status: runStatusSchema,
+      /** In order, as metrics.jsonl holds them (before the folder exists: as the engine sent them). */
+      events: z.array(runEventRecordSchema),
+      /** report.json once the run has finished. */
+      report: z.record(z.string(), z.unknown()).nullable(),
+    }),
+  }),
+  'runs.list': defineCall({
+    description: 'Past and current runs in the runs folder, newest first.',
+    params: noParams,
+    result: z.strictObject({ runs: z.array(runSummarySchema) }),
+  }),
+  'models.export': defineCall({
+    description: 'Writes a run’s model in another format, with its model card beside it.',
+    params: z.strictObject({ runId: runIdSchema, format: exportFormatSchema, out: absolutePathSchema, force: z.boolean().optional() }),
+    result: z.strictObject({ format: exportFormatSchema, path: z.string(), card: z.string() }),
+  }),
+  'models.predict': defineCall({
+    description: 'Top-k classes of image files from a run (by id) or an exported model (by path).',
+    params: z.strictObject({
+      /** A run id, or the absolute path of a run folder or of anything models.export wrote. */
+      model: z.string().min(1).max(4096),
+      files: z.array(absolutePathSchema).min(1).max(1000),
+      /** Default 5. */
+      topK: z.number().int().min(1).max(1000).default(5),
+    }),
+    result: z.strictObject({ labels: z.array(z.string()), predictions: z.array(filePredictionSchema) }),
+  }),
+  'weights.download': defineCall({
+    description: 'Fetches torchvision’s ImageNet checkpoint into the weights folder (progress as weights.progress events).',
+    params: z.strictObject({ depth: resnetDepthSchema, variant: weightsVariantSchema.optional() }),
+    result: z.strictObject({ path: z.string(), downloaded: z.boolean() }),
+  }),
+  'weights.import': defineCall({
+    description: 'Brings a local checkpoint file into the weights folder (for machines without internet).',
+    params: z.strictObject({ file: absolutePathSchema, depth: resnetDepthSchema.optional(), variant: weightsVariantSchema.optional() }),
+    result: weightsImportResultSchema,
+  }),
 } satisfies Record<`${string}.${string}`, CallSchema>;
+
+function runEventEntry<E extends RunEventName>(event: E, description: string): EventSchema<(typeof RUN_EVENT_SCHEMAS)[E]> {
+  return { description, payload: RUN_EVENT_SCHEMAS[event] };
+}
 
 /** Events pushed from the engine to the UI. */
 export const EVENTS = {
@@ -144,6 +333,25 @@ export const EVENTS = {
     description: 'The engine has chosen its backend (sent once after start-up).',
     payload: engineInfoSchema,
   },
+  'weights.progress': {
+    description: 'Bytes of a weights download so far (at most a few a second, and once at the end).',
+    payload: z.strictObject({
+      depth: resnetDepthSchema,
+      variant: weightsVariantSchema,
+      bytes: z.number().nonnegative(),
+      /** Null when the server does not say. */
+      total: z.number().nonnegative().nullable(),
+      bytesPerSecond: z.number().nonnegative(),
+    }),
+  },
+  // The trainer's own events, with the schemas it emits and metrics.jsonl stores.
+  'run.started': runEventEntry('run.started', 'A run has its data and weights and its folder exists.'),
+  'run.progress': runEventEntry('run.progress', 'Phase, progress and ETA of a run.'),
+  'run.batch': runEventEntry('run.batch', 'A training batch’s loss (throttled by the trainer to about 8 a second).'),
+  'run.epoch': runEventEntry('run.epoch', 'An epoch’s train and evaluation loss and accuracy.'),
+  'run.evaluation': runEventEntry('run.evaluation', 'An epoch’s confusion matrix, per-class scores and misclassified images.'),
+  'run.finished': runEventEntry('run.finished', 'A run ended with its report written.'),
+  'run.failed': runEventEntry('run.failed', 'A run ended with an error (CANCELLED when it was cancelled).'),
 } satisfies Record<`${string}.${string}`, EventSchema>;
 
 export interface EventSchema<T extends z.ZodType = z.ZodType> {
@@ -168,6 +376,12 @@ export type EngineInfo = z.output<typeof engineInfoSchema>;
 export type PretrainedWeightsEntry = z.output<typeof pretrainedWeightsEntrySchema>;
 export type ImportedWeightsEntry = z.output<typeof importedWeightsEntrySchema>;
 export type ModelInfo = z.output<typeof modelInfoSchema>;
+export type ScanSummaryData = z.output<typeof scanSummarySchema>;
+export type RunStatus = z.output<typeof runStatusSchema>;
+export type RunSummary = z.output<typeof runSummarySchema>;
+export type RunEventRecord = z.output<typeof runEventRecordSchema>;
+export type FilePrediction = z.output<typeof filePredictionSchema>;
+export type WeightsImportResultData = z.output<typeof weightsImportResultSchema>;
 
 /** The reply envelope every transport carries. */
 export type Reply<T> = { ok: true; value: T } | { ok: false; error: ErrorData };

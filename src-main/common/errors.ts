@@ -15,6 +15,8 @@ export const ERROR_CODES = [
   'IO',
   'BACKEND',
   'CANCELLED',
+  /** The engine is already doing the one thing it does at a time (a training run); try again when it ends. */
+  'BUSY',
   'TRAINING_DIVERGED',
   'OUT_OF_MEMORY',
   'NOT_AVAILABLE',

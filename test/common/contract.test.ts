@@ -12,11 +12,16 @@ import {
   validateEventPayload,
   validateParams,
   validateResult,
+  EVENTS,
   type EngineInfo,
+  type EventName,
+  type EventPayload,
   type ModelInfo,
   type Reply,
   type WorkbenchApi,
 } from '../../src-main/common/contract';
+import { runConfigSchema } from '../../src-main/common/runConfig';
+import { RUN_EVENT_SCHEMAS, type RunEventPayload } from '../../src-main/common/runEvents';
 
 const engineInfo: EngineInfo = {
   backend: 'wasm',
@@ -163,7 +168,79 @@ describe('derived types', () => {
     expectTypeOf<WorkbenchApi['engine']['info']>().returns.toEqualTypeOf<Promise<Reply<EngineInfo>>>();
     expectTypeOf<WorkbenchApi['models']['catalog']>().returns.toEqualTypeOf<Promise<Reply<{ models: ModelInfo[] }>>>();
     expectTypeOf<WorkbenchApi['engine']['info']>().parameters.toEqualTypeOf<[params?: Record<string, never> | undefined]>();
-    expectTypeOf<Parameters<WorkbenchApi['on']>[0]>().toEqualTypeOf<'engine.ready'>();
+    expectTypeOf<Parameters<WorkbenchApi['on']>[0]>().toEqualTypeOf<EventName>();
+    expectTypeOf<WorkbenchApi['runs']['start']>().returns.toEqualTypeOf<Promise<Reply<{ runId: string; folder: string }>>>();
+    expectTypeOf<EventPayload<'run.epoch'>>().toEqualTypeOf<RunEventPayload<'run.epoch'>>();
     expectTypeOf<WorkbenchApi['on']>().returns.toEqualTypeOf<() => void>();
+  });
+});
+
+describe('the engine calls', () => {
+  const config = { trainDir: '/data/train', weights: 'none', imageSize: 32, epochs: 2 };
+
+  it('every run event of the trainer is a contract event with the very same schema', () => {
+    for (const [name, schema] of Object.entries(RUN_EVENT_SCHEMAS)) {
+      expect(isEventName(name)).toBe(true);
+      expect(EVENTS[name as keyof typeof RUN_EVENT_SCHEMAS].payload).toBe(schema);
+    }
+    expect(isEventName('weights.progress')).toBe(true);
+  });
+
+  it('dataset.scan takes absolute folders only', () => {
+    expect(validateParams('dataset.scan', { train: '/data/train' }).ok).toBe(true);
+    expect(validateParams('dataset.scan', { train: '/data/train', test: 'C:\\data\\test' }).ok).toBe(true);
+    const relative = validateParams('dataset.scan', { train: 'data/train' });
+    expect(relative).toMatchObject({ ok: false, error: { code: 'BAD_INPUT' } });
+    if (!relative.ok) expect(relative.error.message).toContain('train: expected an absolute path');
+    expect(validateParams('dataset.scan', {}).ok).toBe(false);
+    expect(validateParams('dataset.scan', { train: '/a', extra: 1 }).ok).toBe(false);
+  });
+
+  it('runs.start fills the run config’s defaults and refuses a bad one', () => {
+    const parsed = validateParams('runs.start', { config });
+    expect(parsed.ok).toBe(true);
+    if (parsed.ok) expect(parsed.value.config).toMatchObject({ depth: 18, mode: 'linear', lr: 1e-3, epochs: 2, imageSize: 32 });
+    const bad = validateParams('runs.start', { config: { ...config, depth: 20 } });
+    expect(bad).toMatchObject({ ok: false, error: { code: 'BAD_INPUT' } });
+    if (!bad.ok) expect(bad.error.message).toContain('config.depth');
+  });
+
+  it('run ids cannot climb out of the runs folder', () => {
+    expect(validateParams('runs.get', { runId: '20261127-110000-resnet18-a1b2c3' }).ok).toBe(true);
+    for (const runId of ['../x', '..', 'a/b', '.hidden', '', 'a\\b']) expect(validateParams('runs.get', { runId }).ok).toBe(false);
+  });
+
+  it('models.predict defaults topK to 5 and needs at least one absolute file', () => {
+    const parsed = validateParams('models.predict', { model: 'run-1', files: ['/img/a.png'] });
+    expect(parsed.ok && parsed.value.topK).toBe(5);
+    expect(validateParams('models.predict', { model: 'run-1', files: [] }).ok).toBe(false);
+    expect(validateParams('models.predict', { model: 'run-1', files: ['a.png'] }).ok).toBe(false);
+  });
+
+  it('models.export knows the exporter’s formats only', () => {
+    expect(validateParams('models.export', { runId: 'r', format: 'onnx', out: '/out/m.onnx' }).ok).toBe(true);
+    expect(validateParams('models.export', { runId: 'r', format: 'h5', out: '/out/m.h5' }).ok).toBe(false);
+  });
+
+  it('runs.get carries recorded events shaped like live ones, checked against the trainer’s schemas', () => {
+    const reply = {
+      runId: 'r',
+      folder: '/runs/r',
+      config: runConfigSchema.parse(config),
+      facts: null,
+      status: 'running',
+      events: [{ event: 'run.progress', payload: { runId: 'r', phase: 'scanning', done: 1, total: 2, etaSeconds: null } }],
+      report: null,
+    };
+    expect(validateResult('runs.get', reply).ok).toBe(true);
+    const wrongPayload = { ...reply, events: [{ event: 'run.progress', payload: { runId: 'r', phase: 'dreaming', done: 1, total: 2, etaSeconds: null } }] };
+    expect(validateResult('runs.get', wrongPayload)).toMatchObject({ ok: false, error: { code: 'INTERNAL' } });
+    expect(validateResult('runs.get', { ...reply, status: 'paused' }).ok).toBe(false);
+  });
+
+  it('weights.progress and run events validate as payloads', () => {
+    expect(validateEventPayload('weights.progress', { depth: 18, variant: 'IMAGENET1K_V1', bytes: 10, total: null, bytesPerSecond: 5 }).ok).toBe(true);
+    expect(validateEventPayload('run.batch', { runId: 'r', epoch: 1, batch: 1, batches: 2, loss: 1, accuracy: 0.5, lr: 0.001 }).ok).toBe(true);
+    expect(validateEventPayload('run.batch', { runId: 'r', epoch: 0, batch: 1, batches: 2, loss: 1, accuracy: 0.5, lr: 0.001 }).ok).toBe(false);
   });
 });

@@ -9,6 +9,7 @@ import { compareSplits, type SplitComparison } from '../../dataset/compareSplits
 import { DEFAULT_MAX_PIXELS } from '../../dataset/decode';
 import type { DatasetIssue, DatasetWarning } from '../../dataset/issues';
 import { scanImageFolder, type ImageFolderScan, type ScanProgress } from '../../dataset/scanImageFolder';
+import { scanSummary } from '../../dataset/scanSummary';
 import { outputFor, withJsonOption, type CliContext } from '../context';
 import { formatTable, type CliOutput, type ProgressBar } from '../output';
 import { parsePositiveInt } from '../usage';
@@ -46,18 +47,6 @@ function progressReporter(out: CliOutput, split: 'train' | 'test'): { onProgress
       bar?.stop();
       if (latest) emit(latest);
     },
-  };
-}
-
-function splitSummary(scan: ImageFolderScan): Record<string, unknown> {
-  return {
-    root: scan.root,
-    images: scan.images.length,
-    classes: scan.classes.map((c) => ({ name: c.name, index: c.index, images: c.images, unusable: c.unusable })),
-    issues: scan.issues.map((i) => ({ path: i.path, reason: i.reason, detail: i.detail })),
-    warnings: scan.warnings.map((w) => ({ path: w.path, reason: w.reason, detail: w.detail })),
-    hiddenSkipped: scan.hiddenSkipped,
-    imbalance: scan.imbalance ?? null,
   };
 }
 
@@ -138,12 +127,7 @@ export function registerScan(program: Command, ctx: CliContext): void {
     const test = options.test !== undefined ? await scanSplit(options.test, 'test') : undefined;
     const comparison = test ? compareSplits(train, test) : undefined;
 
-    out.summary({
-      ...splitSummary(train),
-      test: test ? splitSummary(test) : null,
-      classesInOneSplit: comparison ? { trainOnly: comparison.trainOnly, testOnly: comparison.testOnly } : null,
-      sharedImages: comparison ? comparison.shared : null,
-    });
+    out.summary({ ...scanSummary(train, test) });
     printSplit(out, test ? 'train' : 'folder', train);
     if (test && comparison) {
       printSplit(out, 'test', test);
