@@ -8,12 +8,17 @@ const engine: EngineInfo = { backend: 'wasm', tfjsBackend: 'wasm', versions: {},
 const resnet18: ModelInfo = { depth: 18, block: 'basic', layers: [2, 2, 2, 2], featureChannels: 512, parameters: 11_689_512, backboneParameters: 11_176_512, gflops: 1.81 };
 const weights18 = { depth: 18, variant: 'IMAGENET1K_V1', present: true } as PretrainedWeightsEntry;
 
+/** Calls this screen does not make. */
+const unused = async (): Promise<Reply<never>> => ({ ok: false, error: { code: 'NOT_AVAILABLE', message: 'not used by this test' } });
+
 function fakeApi(overrides: { engineInfo?: Reply<EngineInfo> } = {}) {
   const listeners = new Set<unknown>();
   const api: WorkbenchApi = {
     engine: { info: async () => overrides.engineInfo ?? { ok: true, value: engine } },
-    models: { catalog: async () => ({ ok: true, value: { models: [resnet18] } }) },
-    weights: { list: async () => ({ ok: true, value: { pretrained: [weights18], imported: [] } }) },
+    models: { catalog: async () => ({ ok: true, value: { models: [resnet18] } }), export: unused, predict: unused },
+    weights: { list: async () => ({ ok: true, value: { pretrained: [weights18], imported: [] } }), download: unused, import: unused },
+    dataset: { scan: unused },
+    runs: { start: unused, cancel: unused, get: unused, list: unused },
     on: (_event, listener) => {
       listeners.add(listener);
       return () => listeners.delete(listener);

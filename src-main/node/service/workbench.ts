@@ -11,6 +11,7 @@ import {
   validateParams,
   validateResult,
   type CallName,
+  type CallParams,
   type CallResult,
   type EngineInfo,
   type EventName,
@@ -23,8 +24,13 @@ import {
 } from '../../common/contract';
 import { WorkbenchError, toErrorData } from '../../common/errors';
 import { initBackend } from '../engine/backend';
-import { listImportedWeights, listWeights, type WeightsStoreOptions } from '../weights/weightsStore';
+import { DEFAULT_WEIGHTS_VARIANT } from '../weights/catalog';
+import { ensureWeights, importWeights, listImportedWeights, listWeights, type EnsureWeightsOptions } from '../weights/weightsStore';
+import { scanDataset } from './datasetScan';
+import { exportModel, predictFiles } from './modelCalls';
 import { modelCatalog } from './modelCatalog';
+import { pathChecker, type PathChecker, type PathPolicy } from './pathPolicy';
+import { RunManager } from './runManager';
 
 /** One event as the service emits it; transports forward `event` and `payload` as they are. */
 export type WorkbenchEvent = { [E in EventName]: { event: E; payload: EventPayload<E> } }[EventName];
@@ -32,13 +38,26 @@ export type WorkbenchEvent = { [E in EventName]: { event: E; payload: EventPaylo
 export interface WorkbenchOptions {
   /** Chooses and starts the compute backend. Default: the engine's `initBackend()` chain. */
   startEngine?: () => Promise<EngineInfo>;
-  /** Where the weights are and which checkpoints are known. Default: the weights store's defaults. */
-  weights?: WeightsStoreOptions;
+  /**
+   * Where the weights are, which checkpoints are known and where they are downloaded from (no
+   * `onProgress`/`signal`: the service sets those). Default: the weights store's defaults.
+   */
+  weights?: Omit<EnsureWeightsOptions, 'onProgress' | 'signal'>;
+  /** Where run folders go. Default: `runsFolder()` (under RESNET_WORKBENCH_DATA when set), read at each call. */
+  runsRoot?: string;
+  /**
+   * Decides which paths a caller may name (browser mode: only under its data roots). Called after a
+   * path is checked to be absolute and before it is touched. Default: every absolute path.
+   */
+  pathPolicy?: PathPolicy;
 }
 
 export class Workbench {
   private readonly startEngine: () => Promise<EngineInfo>;
-  private readonly weightsStore: WeightsStoreOptions;
+  private readonly weightsStore: Omit<EnsureWeightsOptions, 'onProgress' | 'signal'>;
+  private readonly paths: PathChecker;
+  /** The runs this engine trains, over the run folders on disk. */
+  readonly runs: RunManager;
   private readonly listeners = new Set<(event: WorkbenchEvent) => void>();
   private engineAnnounced = false;
 
@@ -48,10 +67,30 @@ export class Workbench {
   constructor(options: WorkbenchOptions = {}) {
     this.startEngine = options.startEngine ?? (() => initBackend());
     this.weightsStore = options.weights ?? {};
+    this.paths = pathChecker(options.pathPolicy);
+    this.runs = new RunManager({
+      ...(options.runsRoot !== undefined ? { runsRoot: options.runsRoot } : {}),
+      weightsOptions: this.weightsStore,
+      paths: this.paths,
+      emit: (record) => this.emit(record.event, record.payload),
+    });
+    const modelOptions = (): { runsRoot: string; weightsFolder?: string } => ({
+      runsRoot: this.runs.runsRoot,
+      ...(this.weightsStore.folder !== undefined ? { weightsFolder: this.weightsStore.folder } : {}),
+    });
     this.handlers = {
       'engine.info': () => this.engineInfo(),
       'weights.list': () => this.weightsList(),
       'models.catalog': () => ({ models: modelCatalog() }),
+      'dataset.scan': (params) => scanDataset(params, this.paths),
+      'runs.start': (params) => this.runs.start(params.config),
+      'runs.cancel': (params) => this.runs.cancel(params.runId),
+      'runs.get': (params) => this.runs.get(params.runId),
+      'runs.list': () => this.runs.list(),
+      'models.export': async (params) => exportModel({ ...params, folder: await this.runs.requireFolder(params.runId) }, this.paths, modelOptions()),
+      'models.predict': (params) => predictFiles(params, this.paths, { ...modelOptions(), runFolder: (runId) => this.runs.requireFolder(runId) }),
+      'weights.download': (params) => this.weightsDownload(params.depth, params.variant),
+      'weights.import': (params) => this.weightsImport(params),
     };
   }
 
@@ -122,6 +161,35 @@ export class Workbench {
         bytes: w.bytes,
         importedAt: w.importedAt,
       })),
+    };
+  }
+
+  private async weightsDownload(depth: CallParams<'weights.download'>['depth'], variant: CallParams<'weights.download'>['variant']): Promise<CallResult<'weights.download'>> {
+    const chosen = variant ?? DEFAULT_WEIGHTS_VARIANT;
+    const ensured = await ensureWeights(depth, chosen, {
+      ...this.weightsStore,
+      onProgress: (p) => this.emit('weights.progress', { depth, variant: chosen, bytes: p.bytes, total: p.total ?? null, bytesPerSecond: p.bytesPerSecond }),
+    });
+    return { path: ensured.path, downloaded: ensured.downloaded };
+  }
+
+  private async weightsImport(params: CallParams<'weights.import'>): Promise<CallResult<'weights.import'>> {
+    const file = await this.paths.existing(params.file, 'file', 'The checkpoint file');
+    const result = await importWeights(file, {
+      ...this.weightsStore,
+      ...(params.depth !== undefined ? { depth: params.depth } : {}),
+      ...(params.variant !== undefined ? { variant: params.variant } : {}),
+    });
+    return {
+      kind: result.kind,
+      path: result.path,
+      source: result.source,
+      depth: result.depth,
+      numClasses: result.numClasses,
+      sha256: result.sha256,
+      bytes: result.bytes,
+      alreadyPresent: result.alreadyPresent,
+      torchvisionName: result.kind === 'pretrained' ? result.weights.torchvisionName : null,
     };
   }
 

@@ -1,0 +1,233 @@
+/**
+ * The runs behind `runs.start`, `runs.cancel`, `runs.get` and `runs.list`: a registry of the runs this
+ * engine started (id → abort controller, promise, status) over the run folders on disk.
+ *
+ * One run at a time: a second `runs.start` while one is active is refused with BUSY. Several windows
+ * or browser tabs may share this engine, and two runs would compete for the one GPU (or the CPU) and
+ * its memory, making both slow and risking out-of-memory failures of both; the UI shows the active
+ * run instead, and `runs.list` tells every tab which one it is.
+ */
+import { randomBytes } from 'node:crypto';
+import { readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { CallResult, RunEventRecord, RunStatus, RunSummary } from '../../common/contract';
+import { WorkbenchError, toErrorData } from '../../common/errors';
+import type { RunConfig } from '../../common/runConfig';
+import { runsFolder } from '../appPaths';
+import { trainRun } from '../train/trainer';
+import { openRunFolder, type RunRecord } from '../train/runFolder';
+import type { EnsureWeightsOptions } from '../weights/weightsStore';
+import type { PathChecker } from './pathPolicy';
+import { readEventRecords, readLastEvent, readRunReport, statusOnDisk } from './runHistory';
+
+export interface RunManagerOptions {
+  /** Where run folders go. Default: `runsFolder()`, read at each call (so RESNET_WORKBENCH_DATA applies). */
+  runsRoot?: string;
+  /** Passed to the trainer for 'imagenet' weights. */
+  weightsOptions?: EnsureWeightsOptions;
+  paths: PathChecker;
+  /** Receives every run event, with the run's id, in the order the trainer sent them. */
+  emit: (event: RunEventRecord) => void;
+}
+
+interface RegisteredRun {
+  runId: string;
+  folder: string;
+  config: RunConfig;
+  startedAt: string;
+  controller: AbortController;
+  /** Settles when the run has ended and its events are on disk; never rejects. */
+  done: Promise<void>;
+  status: RunStatus;
+  /** Events sent before the run folder existed (scanning, weights): metrics.jsonl does not hold them. */
+  early: RunEventRecord[];
+  folderExists: boolean;
+  /** Whether the trainer sent run.finished or run.failed itself. */
+  ended: boolean;
+}
+
+function timestamp(date: Date): string {
+  return date.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, '').replace('T', '-');
+}
+
+export class RunManager {
+  private readonly runs = new Map<string, RegisteredRun>();
+
+  constructor(private readonly options: RunManagerOptions) {}
+
+  get runsRoot(): string {
+    return path.resolve(this.options.runsRoot ?? runsFolder());
+  }
+
+  /** The run being trained now, if any. */
+  active(): RegisteredRun | undefined {
+    for (const run of this.runs.values()) if (run.status === 'running') return run;
+    return undefined;
+  }
+
+  /** Resolves when the run has ended (for tests and for shutting down); immediately for unknown ids. */
+  async settled(runId: string): Promise<void> {
+    await this.runs.get(runId)?.done;
+  }
+
+  async start(input: RunConfig): Promise<CallResult<'runs.start'>> {
+    const busy = this.active();
+    if (busy) throw new WorkbenchError('BUSY', `The run ${busy.runId} is still running; cancel it or wait for it to end before starting another.`);
+    const { paths } = this.options;
+    const config: RunConfig = {
+      ...input,
+      trainDir: await paths.existing(input.trainDir, 'folder', 'The train folder'),
+      ...(input.testDir !== undefined ? { testDir: await paths.existing(input.testDir, 'folder', 'The test folder') } : {}),
+      ...(input.weights !== 'imagenet' && input.weights !== 'none' ? { weights: await paths.existing(input.weights, 'file', 'The weights file') } : {}),
+    };
+    // Checked again after the awaits above: another start may have slipped in meanwhile.
+    const raced = this.active();
+    if (raced) throw new WorkbenchError('BUSY', `The run ${raced.runId} is still running; cancel it or wait for it to end before starting another.`);
+
+    // The id is chosen here, not by the trainer, so the caller has it at once (the trainer makes the
+    // folder only after scanning the data and loading the weights).
+    const runId = `${timestamp(new Date())}-resnet${config.depth}-${randomBytes(3).toString('hex')}`;
+    const folder = path.join(this.runsRoot, runId);
+    const controller = new AbortController();
+    const run: RegisteredRun = {
+      runId,
+      folder,
+      config,
+      startedAt: new Date().toISOString(),
+      controller,
+      done: Promise.resolve(),
+      status: 'running',
+      early: [],
+      folderExists: false,
+      ended: false,
+    };
+    this.runs.set(runId, run);
+    const onEvent = (event: RunEventRecord): void => {
+      // Events sent before the folder exists carry a placeholder id; every listener gets the real one.
+      const record = { event: event.event, payload: { ...event.payload, runId } } as RunEventRecord;
+      if (record.event === 'run.started') run.folderExists = true;
+      // The status follows the terminal event at once, so a listener asking runs.get on hearing it agrees.
+      if (record.event === 'run.finished') run.status = 'finished';
+      if (record.event === 'run.failed') run.status = record.payload.error.code === 'CANCELLED' ? 'cancelled' : 'failed';
+      if (record.event === 'run.finished' || record.event === 'run.failed') run.ended = true;
+      if (!run.folderExists) run.early.push(record);
+      this.options.emit(record);
+    };
+    run.done = trainRun({
+      config,
+      runsRoot: this.runsRoot,
+      outFolder: folder,
+      signal: controller.signal,
+      ...(this.options.weightsOptions ? { weightsOptions: this.options.weightsOptions } : {}),
+      // The trainer already throttles run.batch to about 8 a second; they are forwarded as they come.
+      onEvent,
+    }).then(
+      () => {
+        run.status = 'finished';
+        run.ended = true;
+      },
+      (error: unknown) => {
+        const cancelled = controller.signal.aborted || (error instanceof WorkbenchError && error.code === 'CANCELLED');
+        run.status = cancelled ? 'cancelled' : 'failed';
+        // Failures before the trainer's own try (scanning, weights) end without a run.failed: the UI
+        // still needs to hear how the run ended.
+        if (!run.ended) {
+          run.ended = true;
+          const data = cancelled ? { code: 'CANCELLED' as const, message: 'Training was cancelled.' } : toErrorData(error);
+          onEvent({ event: 'run.failed', payload: { runId, folder, error: data, checkpoint: null } });
+        }
+      },
+    );
+    return { runId, folder };
+  }
+
+  cancel(runId: string): CallResult<'runs.cancel'> {
+    const run = this.runs.get(runId);
+    if (!run || run.status !== 'running') return { cancelled: false };
+    run.controller.abort();
+    return { cancelled: true };
+  }
+
+  async get(runId: string): Promise<CallResult<'runs.get'>> {
+    const run = this.runs.get(runId);
+    // An ended run is only flushing its last events to metrics.jsonl (milliseconds): wait for them.
+    if (run?.ended) await run.done;
+    const folder = run?.folder ?? this.folderOf(runId);
+    const record = await this.openRecord(folder, run);
+    if (!record) {
+      // Only a run of ours can lack its folder: it is still scanning, or ended before making it.
+      const known = run as RegisteredRun;
+      return { runId, folder, config: known.config, facts: null, status: known.status, events: [...known.early], report: null };
+    }
+    const [events, report] = await Promise.all([readEventRecords(folder), readRunReport(folder)]);
+    return {
+      runId,
+      folder,
+      config: record.config,
+      facts: { ...record.facts },
+      status: run?.status ?? statusOnDisk(report !== null, events.at(-1)),
+      events,
+      report,
+    };
+  }
+
+  /** Runs under the runs folder (and ours that have no folder yet), newest first. */
+  async list(): Promise<CallResult<'runs.list'>> {
+    const root = this.runsRoot;
+    const entries = await readdir(root, { withFileTypes: true }).catch(() => []);
+    const runs: RunSummary[] = [];
+    const seen = new Set<string>();
+    for (const entry of entries) {
+      if (!entry.isDirectory()) continue;
+      const folder = path.join(root, entry.name);
+      const record = await openRunFolder(folder, root).catch(() => undefined);
+      if (!record) continue; // Not a run folder, or one this version cannot read.
+      const report = await readRunReport(folder);
+      const ours = this.runs.get(record.id);
+      seen.add(record.id);
+      const accuracy = report?.testAccuracy;
+      runs.push({
+        runId: record.id,
+        folder,
+        status: ours?.status ?? statusOnDisk(report !== null, await readLastEvent(folder)),
+        createdAt: record.facts.createdAt,
+        depth: record.config.depth,
+        mode: record.config.mode,
+        classes: [...record.facts.classes],
+        testAccuracy: typeof accuracy === 'number' ? accuracy : null,
+      });
+    }
+    for (const run of this.runs.values()) {
+      if (seen.has(run.runId) || run.folderExists) continue;
+      runs.push({ runId: run.runId, folder: run.folder, status: run.status, createdAt: run.startedAt, depth: run.config.depth, mode: run.config.mode, classes: [], testAccuracy: null });
+    }
+    return { runs: runs.sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.runId.localeCompare(a.runId)) };
+  }
+
+  /** The folder of a run by id: ours, or one under the runs folder (NOT_FOUND otherwise). */
+  async requireFolder(runId: string): Promise<string> {
+    const run = this.runs.get(runId);
+    const folder = run?.folder ?? this.folderOf(runId);
+    if (!(await stat(path.join(folder, 'config.json')).catch(() => undefined))) {
+      throw new WorkbenchError('NOT_FOUND', `No run '${runId}' in ${this.runsRoot}${run ? ' has a folder yet (it is still scanning its data)' : ''}.`);
+    }
+    return folder;
+  }
+
+  private folderOf(runId: string): string {
+    // Run ids are checked by the contract (no separators, no leading dot), so this stays in the root.
+    return path.join(this.runsRoot, runId);
+  }
+
+  private async openRecord(folder: string, run: RegisteredRun | undefined): Promise<RunRecord | undefined> {
+    try {
+      return await openRunFolder(folder, this.runsRoot);
+    } catch (error) {
+      if (run && error instanceof WorkbenchError && error.code === 'NOT_FOUND') return undefined;
+      if (error instanceof WorkbenchError && error.code === 'NOT_FOUND') {
+        throw new WorkbenchError('NOT_FOUND', `No run '${path.basename(folder)}' in ${this.runsRoot}.`);
+      }
+      throw error;
+    }
+  }
+}
