@@ -59,9 +59,9 @@ export class RunManager {
     return path.resolve(this.options.runsRoot ?? runsFolder());
   }
 
-  /** The run being trained now, if any. */
-  active(): RegisteredRun | undefined {
-    for (const run of this.runs.values()) if (run.status === 'running') return run;
+  /** The id of the run being trained now, if any. */
+  activeRunId(): string | undefined {
+    for (const run of this.runs.values()) if (run.status === 'running') return run.runId;
     return undefined;
   }
 
@@ -71,8 +71,7 @@ export class RunManager {
   }
 
   async start(input: RunConfig): Promise<CallResult<'runs.start'>> {
-    const busy = this.active();
-    if (busy) throw new WorkbenchError('BUSY', `The run ${busy.runId} is still running; cancel it or wait for it to end before starting another.`);
+    this.assertIdle();
     const { paths } = this.options;
     const config: RunConfig = {
       ...input,
@@ -81,8 +80,7 @@ export class RunManager {
       ...(input.weights !== 'imagenet' && input.weights !== 'none' ? { weights: await paths.existing(input.weights, 'file', 'The weights file') } : {}),
     };
     // Checked again after the awaits above: another start may have slipped in meanwhile.
-    const raced = this.active();
-    if (raced) throw new WorkbenchError('BUSY', `The run ${raced.runId} is still running; cancel it or wait for it to end before starting another.`);
+    this.assertIdle();
 
     // The id is chosen here, not by the trainer, so the caller has it at once (the trainer makes the
     // folder only after scanning the data and loading the weights).
@@ -139,6 +137,11 @@ export class RunManager {
       },
     );
     return { runId, folder };
+  }
+
+  private assertIdle(): void {
+    const busy = this.activeRunId();
+    if (busy) throw new WorkbenchError('BUSY', `The run ${busy} is still running; cancel it or wait for it to end before starting another.`);
   }
 
   cancel(runId: string): CallResult<'runs.cancel'> {

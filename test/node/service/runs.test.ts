@@ -215,13 +215,28 @@ describe('runs', () => {
     expect(await stat(path.join(started.folder, 'config.json')).catch(() => undefined)).toBeUndefined();
   });
 
+  it('a run that fails early reads as failed with the reason, and frees the engine', async () => {
+    const junk = path.join(root, 'junk-weights.pth');
+    await writeFile(junk, 'not a checkpoint');
+    const started = value(await workbench.dispatch('runs.start', { config: { ...tinyRun, trainDir: train, testDir: test, weights: junk } }));
+    await workbench.runs.settled(started.runId);
+    const reply = value(await workbench.dispatch('runs.get', { runId: started.runId }));
+    expect(reply.status).toBe('failed');
+    expect(reply.facts).toBeNull();
+    const last = runEvents(events, started.runId).at(-1);
+    expect(last?.event).toBe('run.failed');
+    if (last?.event === 'run.failed') expect(last.payload.error.code).toMatch(/^CHECKPOINT_/);
+    expect(reply.events.at(-1)).toEqual(last);
+    expect(workbench.runs.activeRunId()).toBeUndefined();
+  });
+
   it('runs.list shows every run, newest first, with how it ended — also to a fresh engine reading the folders', async () => {
     const listed = value(await workbench.dispatch('runs.list', undefined)).runs;
     const byId = new Map(listed.map((r) => [r.runId, r]));
     const done = byId.get(finished.runId);
     expect(done).toMatchObject({ status: 'finished', depth: 18, mode: 'linear', classes: ['blue', 'green', 'red'], folder: finished.folder });
     expect(typeof done?.testAccuracy).toBe('number');
-    expect(listed.map((r) => r.status).sort()).toEqual(['cancelled', 'cancelled', 'finished']);
+    expect(listed.map((r) => r.status).sort()).toEqual(['cancelled', 'cancelled', 'failed', 'finished']);
     expect([...listed].sort((a, b) => b.createdAt.localeCompare(a.createdAt))).toEqual(listed);
 
     // A run whose process died: a folder with a config and some events, but no end.
@@ -237,7 +252,8 @@ describe('runs', () => {
     const statuses = Object.fromEntries(value(await fresh.dispatch('runs.list', undefined)).runs.map((r) => [r.runId, r.status]));
     expect(statuses[finished.runId]).toBe('finished');
     expect(statuses[diedId]).toBe('interrupted');
-    expect(Object.values(statuses).filter((s) => s === 'cancelled')).toHaveLength(1); // the folderless one is not on disk
+    // The folderless runs (cancelled early, failed early) were only ever in the first engine's memory.
+    expect(Object.values(statuses).sort()).toEqual(['cancelled', 'finished', 'interrupted']);
     expect(value(await fresh.dispatch('runs.get', { runId: diedId })).status).toBe('interrupted');
   });
 });
