@@ -139,6 +139,13 @@ export class RunManager {
     return { runId, folder };
   }
 
+  /** Cancels every running run and waits until each has ended (an engine shutting down). */
+  async stopAll(): Promise<void> {
+    const running = [...this.runs.values()].filter((run) => run.status === 'running');
+    for (const run of running) run.controller.abort();
+    await Promise.all(running.map((run) => run.done));
+  }
+
   private assertIdle(): void {
     const busy = this.activeRunId();
     if (busy) throw new WorkbenchError('BUSY', `The run ${busy} is still running; cancel it or wait for it to end before starting another.`);

@@ -114,6 +114,14 @@ export class Workbench {
     }
   }
 
+  /**
+   * Stops the engine's work before its process exits: running runs are cancelled (they end as
+   * 'cancelled' with their last checkpoint kept) and awaited.
+   */
+  async close(): Promise<void> {
+    await this.runs.stopAll();
+  }
+
   /** Subscribes to every event the service emits. */
   onEvent(listener: (event: WorkbenchEvent) => void): Unsubscribe {
     this.listeners.add(listener);

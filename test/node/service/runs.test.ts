@@ -237,6 +237,7 @@ describe('runs', () => {
     expect(done).toMatchObject({ status: 'finished', depth: 18, mode: 'linear', classes: ['blue', 'green', 'red'], folder: finished.folder });
     expect(typeof done?.testAccuracy).toBe('number');
     expect(listed.map((r) => r.status).sort()).toEqual(['cancelled', 'cancelled', 'failed', 'finished']);
+    expect(listed.every((r) => r.runId !== '' && r.createdAt !== '')).toBe(true);
     expect([...listed].sort((a, b) => b.createdAt.localeCompare(a.createdAt))).toEqual(listed);
 
     // A run whose process died: a folder with a config and some events, but no end.
@@ -255,6 +256,14 @@ describe('runs', () => {
     // The folderless runs (cancelled early, failed early) were only ever in the first engine's memory.
     expect(Object.values(statuses).sort()).toEqual(['cancelled', 'finished', 'interrupted']);
     expect(value(await fresh.dispatch('runs.get', { runId: diedId })).status).toBe('interrupted');
+  });
+
+  it('close() cancels the running run and waits for it', async () => {
+    const other = new Workbench();
+    const started = value(await other.dispatch('runs.start', { config: { ...tinyRun, trainDir: train, testDir: test, epochs: 200 } }));
+    await other.close();
+    expect(other.runs.activeRunId()).toBeUndefined();
+    expect(value(await other.dispatch('runs.get', { runId: started.runId })).status).toBe('cancelled');
   });
 });
 
