@@ -30,3 +30,9 @@ export function jsonLines(text: string): Record<string, unknown>[] {
     .filter(Boolean)
     .map((line) => JSON.parse(line) as Record<string, unknown>);
 }
+
+/** A --json run: exit code, the JSON lines of stdout, and stderr. */
+export async function runCliJson(...args: string[]): Promise<{ code: number; lines: Record<string, unknown>[]; stderr: string }> {
+  const { code, stdout, stderr } = await runCliInProcess(...args);
+  return { code, lines: jsonLines(stdout.split('\n').filter((l) => l.startsWith('{')).join('\n')), stderr };
+}

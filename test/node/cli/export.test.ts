@@ -2,10 +2,8 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { torchvisionStateDictLayout } from '../../../src-main/common/resnetSpec';
-import { runCli } from '../../../src-main/node/cli/main';
 import { initBackend } from '../../../src-main/node/engine/backend';
 import { loadRunModel } from '../../../src-main/node/export/loadRunModel';
 import { readCheckpointWithMetadata } from '../../../src-main/node/weights/checkpointFile';
@@ -13,17 +11,9 @@ import type { StateDict } from '../../../src-main/node/weights/stateDict';
 import { extractStateDict } from '../../../src-main/node/weights/torchvisionWeights';
 import type { RunReport } from '../../../src-main/node/train/trainer';
 import { makeTinyRun } from '../export/tinyRun';
+import { runCliJson } from '../../support/runCliInProcess';
 
-async function cli(...args: string[]): Promise<{ code: number; lines: Record<string, unknown>[]; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d: Buffer) => (out += d.toString()));
-  stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const code = await runCli(['node', 'resnet-workbench', ...args], { streams: { stdout, stderr } });
-  return { code, lines: out.trim().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>), stderr: err };
-}
+const cli = runCliJson;
 
 let work: string;
 let run: RunReport;

@@ -2,12 +2,11 @@ import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../../src-main/node/cli/main';
 import { writeCheckpoint } from '../../../src-main/node/weights/checkpointFile';
 import { formulaPixels, formulaStateDict } from '../../support/formulaWeights';
+import { runCliJson } from '../../support/runCliInProcess';
 
 const reference = JSON.parse(readFileSync(new URL('../../fixtures/reference/resnet_logits.json', import.meta.url), 'utf8')) as {
   imageSize: number;
@@ -15,16 +14,7 @@ const reference = JSON.parse(readFileSync(new URL('../../fixtures/reference/resn
   logits: Record<string, number[][]>;
 };
 
-async function run(...args: string[]): Promise<{ code: number; lines: Record<string, unknown>[]; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d: Buffer) => (out += d.toString()));
-  stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const code = await runCli(['node', 'resnet-workbench', ...args], { streams: { stdout, stderr } });
-  return { code, lines: out.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>), stderr: err };
-}
+const run = runCliJson;
 
 let work: string;
 const images: string[] = [];
