@@ -37,6 +37,43 @@ export function featureChannels(depth: ResNetDepth): number {
   return STAGE_WIDTHS[3] * RESNET_SPECS[depth].expansion;
 }
 
+/** One residual block of a ResNet, with everything its builders need. */
+export interface ResNetBlock {
+  /** torchvision's module name, e.g. `layer2.0`. */
+  prefix: string;
+  /** 0-based stage (layer1 is 0). */
+  stage: number;
+  /** 0-based index within the stage. */
+  index: number;
+  block: BlockKind;
+  /** Width of the block's inner convolutions. */
+  width: number;
+  inChannels: number;
+  outChannels: number;
+  /** 2 for the first block of layer2..layer4 (on the 3×3 conv: ResNet v1.5), else 1. */
+  stride: 1 | 2;
+  /** Whether the shortcut needs a 1×1 conv + BN (`downsample`). */
+  downsample: boolean;
+}
+
+/** The blocks of a ResNet in forward order: the one walk every builder (tfjs, ONNX, layouts, FLOPs) shares. */
+export function resnetBlocks(depth: ResNetDepth): ResNetBlock[] {
+  const spec = RESNET_SPECS[depth];
+  const blocks: ResNetBlock[] = [];
+  let inChannels = 64;
+  spec.layers.forEach((count, stage) => {
+    const width = STAGE_WIDTHS[stage] as number;
+    const outChannels = width * spec.expansion;
+    for (let index = 0; index < count; index++) {
+      const stride = index === 0 && stage > 0 ? 2 : 1;
+      const downsample = index === 0 && (stride !== 1 || inChannels !== outChannels);
+      blocks.push({ prefix: `layer${stage + 1}.${index}`, stage, index, block: spec.block, width, inChannels, outChannels, stride, downsample });
+      inChannels = outChannels;
+    }
+  });
+  return blocks;
+}
+
 export interface ParameterShape {
   /** torchvision state-dict key, e.g. `layer1.0.conv1.weight`. */
   key: string;
@@ -64,38 +101,29 @@ function pushBatchNorm(out: ParameterShape[], key: string, c: number): void {
  * for checkpoint validation, weight mapping and export.
  */
 export function torchvisionStateDictLayout(depth: ResNetDepth, numClasses: number): ParameterShape[] {
-  const spec = RESNET_SPECS[depth];
   const out: ParameterShape[] = [];
   pushConv(out, 'conv1', 64, 3, 7);
   pushBatchNorm(out, 'bn1', 64);
-  let inChannels = 64;
-  spec.layers.forEach((blocks, stage) => {
-    const width = STAGE_WIDTHS[stage] as number;
-    const outChannels = width * spec.expansion;
-    for (let b = 0; b < blocks; b++) {
-      const prefix = `layer${stage + 1}.${b}`;
-      if (spec.block === 'basic') {
-        pushConv(out, `${prefix}.conv1`, width, inChannels, 3);
-        pushBatchNorm(out, `${prefix}.bn1`, width);
-        pushConv(out, `${prefix}.conv2`, width, width, 3);
-        pushBatchNorm(out, `${prefix}.bn2`, width);
-      } else {
-        pushConv(out, `${prefix}.conv1`, width, inChannels, 1);
-        pushBatchNorm(out, `${prefix}.bn1`, width);
-        pushConv(out, `${prefix}.conv2`, width, width, 3);
-        pushBatchNorm(out, `${prefix}.bn2`, width);
-        pushConv(out, `${prefix}.conv3`, outChannels, width, 1);
-        pushBatchNorm(out, `${prefix}.bn3`, outChannels);
-      }
-      const stride = b === 0 && stage > 0 ? 2 : 1;
-      if (b === 0 && (stride !== 1 || inChannels !== outChannels)) {
-        pushConv(out, `${prefix}.downsample.0`, outChannels, inChannels, 1);
-        pushBatchNorm(out, `${prefix}.downsample.1`, outChannels);
-      }
-      inChannels = outChannels;
+  for (const { prefix, block, width, inChannels, outChannels, downsample } of resnetBlocks(depth)) {
+    if (block === 'basic') {
+      pushConv(out, `${prefix}.conv1`, width, inChannels, 3);
+      pushBatchNorm(out, `${prefix}.bn1`, width);
+      pushConv(out, `${prefix}.conv2`, width, width, 3);
+      pushBatchNorm(out, `${prefix}.bn2`, width);
+    } else {
+      pushConv(out, `${prefix}.conv1`, width, inChannels, 1);
+      pushBatchNorm(out, `${prefix}.bn1`, width);
+      pushConv(out, `${prefix}.conv2`, width, width, 3);
+      pushBatchNorm(out, `${prefix}.bn2`, width);
+      pushConv(out, `${prefix}.conv3`, outChannels, width, 1);
+      pushBatchNorm(out, `${prefix}.bn3`, outChannels);
     }
-  });
-  out.push({ key: 'fc.weight', shape: [numClasses, inChannels], kind: 'parameter', dtype: 'float32' });
+    if (downsample) {
+      pushConv(out, `${prefix}.downsample.0`, outChannels, inChannels, 1);
+      pushBatchNorm(out, `${prefix}.downsample.1`, outChannels);
+    }
+  }
+  out.push({ key: 'fc.weight', shape: [numClasses, featureChannels(depth)], kind: 'parameter', dtype: 'float32' });
   out.push({ key: 'fc.bias', shape: [numClasses], kind: 'parameter', dtype: 'float32' });
   return out;
 }

@@ -15,7 +15,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { WorkbenchError } from '../../common/errors';
-import { RESNET_DEPTHS, RESNET_SPECS, STAGE_WIDTHS, featureChannels, type ResNetDepth } from '../../common/resnetSpec';
+import { RESNET_DEPTHS, RESNET_SPECS, featureChannels, resnetBlocks, type ResNetDepth } from '../../common/resnetSpec';
 
 export interface ResNetBuildOptions {
   /** Fixed input side in pixels, or null for any size (input shape [null, null, 3]). Default null. */
@@ -82,17 +82,7 @@ function backboneGraph(depth: ResNetDepth, input: Sym): Sym {
   // Zero padding is safe before this max-pool: its input is post-ReLU, so no value is below 0.
   x = tf.layers.zeroPadding2d({ padding: 1, name: 'maxpool.pad' }).apply(x) as Sym;
   x = tf.layers.maxPooling2d({ poolSize: 3, strides: 2, padding: 'valid', name: 'maxpool' }).apply(x) as Sym;
-  let inChannels = 64;
-  spec.layers.forEach((blocks, stage) => {
-    const width = STAGE_WIDTHS[stage] as number;
-    const outChannels = width * spec.expansion;
-    for (let b = 0; b < blocks; b++) {
-      const stride = b === 0 && stage > 0 ? 2 : 1;
-      const downsample = b === 0 && (stride !== 1 || inChannels !== outChannels);
-      x = block(x, `layer${stage + 1}.${b}`, width, stride, downsample);
-      inChannels = outChannels;
-    }
-  });
+  for (const b of resnetBlocks(depth)) x = block(x, b.prefix, b.width, b.stride, b.downsample);
   return tf.layers.globalAveragePooling2d({ name: FEATURES_LAYER }).apply(x) as Sym;
 }
 

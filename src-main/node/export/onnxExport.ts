@@ -7,7 +7,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { WorkbenchError } from '../../common/errors';
-import { RESNET_SPECS, STAGE_WIDTHS, type ResNetDepth } from '../../common/resnetSpec';
+import { resnetBlocks, type ResNetDepth } from '../../common/resnetSpec';
 import { APP_VERSION } from '../appVersion';
 import type { StateDict } from '../weights/stateDict';
 import { toFloat32 } from '../weights/stateDict';
@@ -74,20 +74,10 @@ class GraphBuilder {
   }
 
   resnet(depth: ResNetDepth): void {
-    const spec = RESNET_SPECS[depth];
     let x = this.relu(this.bn(this.conv(ONNX_INPUT, 'conv1', 7, 2, 3), 'bn1'), 'relu');
     // ONNX MaxPool pads with -inf, as PyTorch's does.
     x = this.add('MaxPool', 'maxpool', [x], [ints('kernel_shape', [3, 3]), ints('strides', [2, 2]), ints('pads', [1, 1, 1, 1])]);
-    let inChannels = 64;
-    spec.layers.forEach((blocks, stage) => {
-      const width = STAGE_WIDTHS[stage] as number;
-      const outChannels = width * spec.expansion;
-      for (let b = 0; b < blocks; b++) {
-        const stride = b === 0 && stage > 0 ? 2 : 1;
-        x = this.block(x, `layer${stage + 1}.${b}`, spec.block, width, stride, b === 0 && (stride !== 1 || inChannels !== outChannels));
-        inChannels = outChannels;
-      }
-    });
+    for (const b of resnetBlocks(depth)) x = this.block(x, b.prefix, b.block, b.width, b.stride, b.downsample);
     x = this.add('GlobalAveragePool', 'avgpool', [x]);
     x = this.add('Flatten', 'flatten', [x], [{ name: 'axis', type: INT_ATTR, i: 1 }]);
     this.used.add('fc.weight').add('fc.bias');

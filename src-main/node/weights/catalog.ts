@@ -7,7 +7,7 @@
  * The types are plain TypeScript with no Node imports so common/ code can mirror them for the UI.
  */
 import { IMAGENET_NORMALIZATION, type Normalization } from '../../common/normalization';
-import { RESNET_DEPTHS, RESNET_SPECS, STAGE_WIDTHS, type ResNetDepth } from '../../common/resnetSpec';
+import { RESNET_DEPTHS, featureChannels, resnetBlocks, type ResNetDepth } from '../../common/resnetSpec';
 
 /** torchvision's names for the ImageNet-1K training recipes. */
 export const WEIGHTS_VARIANTS = ['IMAGENET1K_V1', 'IMAGENET1K_V2'] as const;
@@ -128,31 +128,23 @@ function conv(outChannels: number, inChannels: number, kernel: number, outSide: 
  * At 224 px this gives exactly the counts of a PyTorch forward-hook tally over torchvision's models.
  */
 export function resnetMultiplyAccumulates(depth: ResNetDepth, imageSize = 224, numClasses = 1000): number {
-  const spec = RESNET_SPECS[depth];
   // Stem: 7×7 stride-2 conv (padding 3), then a 3×3 stride-2 max-pool (padding 1).
   let side = Math.floor((imageSize + 2 * 3 - 7) / 2) + 1;
   let total = conv(64, 3, 7, side);
   side = Math.floor((side + 2 - 3) / 2) + 1;
-  let inChannels = 64;
-  spec.layers.forEach((blocks, stage) => {
-    const width = STAGE_WIDTHS[stage] as number;
-    const outChannels = width * spec.expansion;
-    for (let b = 0; b < blocks; b++) {
-      const stride = b === 0 && stage > 0 ? 2 : 1;
-      const inSide = side;
-      const outSide = Math.floor((inSide - 1) / stride) + 1;
-      if (spec.block === 'basic') {
-        total += conv(width, inChannels, 3, outSide) + conv(width, width, 3, outSide);
-      } else {
-        // v1.5: the stride sits on the 3×3 conv, so conv1 runs at the input resolution.
-        total += conv(width, inChannels, 1, inSide) + conv(width, width, 3, outSide) + conv(outChannels, width, 1, outSide);
-      }
-      if (b === 0 && (stride !== 1 || inChannels !== outChannels)) total += conv(outChannels, inChannels, 1, outSide);
-      inChannels = outChannels;
-      side = outSide;
+  for (const { block, width, inChannels, outChannels, stride, downsample } of resnetBlocks(depth)) {
+    const inSide = side;
+    const outSide = Math.floor((inSide - 1) / stride) + 1;
+    if (block === 'basic') {
+      total += conv(width, inChannels, 3, outSide) + conv(width, width, 3, outSide);
+    } else {
+      // v1.5: the stride sits on the 3×3 conv, so conv1 runs at the input resolution.
+      total += conv(width, inChannels, 1, inSide) + conv(width, width, 3, outSide) + conv(outChannels, width, 1, outSide);
     }
-  });
-  return total + inChannels * numClasses;
+    if (downsample) total += conv(outChannels, inChannels, 1, outSide);
+    side = outSide;
+  }
+  return total + featureChannels(depth) * numClasses;
 }
 
 function fileNameOf(url: string): string {
