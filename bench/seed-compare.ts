@@ -67,8 +67,8 @@ interface ProcessResult {
 /** Runs a command to its exit, timing it from spawn, with each stdout line stamped as it arrives. */
 function runTimed(command: string, args: readonly string[], label: string): Promise<ProcessResult> {
   return new Promise((resolve, reject) => {
-    sampleLoad();
     const started = performance.now();
+    sampleLoad();
     const child = spawn(command, args, { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
     const lines: ProcessResult['lines'] = [];
     let pending = '';
@@ -88,8 +88,8 @@ function runTimed(command: string, args: readonly string[], label: string): Prom
     child.on('error', reject);
     child.on('close', (code) => {
       if (pending) lines.push({ at: (performance.now() - started) / 1000, text: pending });
-      const ended = performance.now();
       sampleLoad();
+      const ended = performance.now();
       const seconds = (ended - started) / 1000;
       const load = meanLoad(started, ended);
       process.stderr.write(`${label}: ${seconds.toFixed(1)} s, mean load ${load.toFixed(2)}, exit ${code}\n`);
