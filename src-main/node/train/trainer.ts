@@ -67,6 +67,11 @@ export interface RunReport {
   stoppedEarly: boolean;
   /** Accuracy of the best epoch's head on the evaluation images. */
   testAccuracy: number;
+  /**
+   * Accuracy of the last epoch's model on the same images. The best epoch is chosen on the evaluation
+   * images (the test folder when there is one), so `testAccuracy` is optimistic; this one is not.
+   */
+  lastEpochAccuracy: number | null;
   evaluation: Evaluation;
   history: HeadTrainingState['history'];
   backend: string;
@@ -247,6 +252,7 @@ export async function trainRun(options: TrainRunOptions): Promise<RunReport> {
       epochsRun: outcome.history.length,
       stoppedEarly: outcome.stoppedEarly,
       testAccuracy: outcome.evaluation.accuracy,
+      lastEpochAccuracy: outcome.history.at(-1)?.valAccuracy ?? null,
       evaluation: outcome.evaluation,
       history: outcome.history,
       backend: backend.backend,

@@ -145,6 +145,9 @@ export function printReport(out: CliOutput, report: RunReport): void {
   const ev = report.evaluation;
   out.line();
   out.line(`${report.evalSplit} accuracy ${pct(report.testAccuracy).trim()} (best epoch ${report.bestEpoch} of ${report.epochsRun}${report.stoppedEarly ? ', stopped early' : ''}), top-${ev.topK.k} ${pct(ev.topK.accuracy).trim()}, macro F1 ${ev.macroF1.toFixed(3)}`);
+  if (report.lastEpochAccuracy !== null && report.bestEpoch !== report.epochsRun) {
+    out.line(`(the best epoch is chosen on these images, so that figure is optimistic; the last epoch scored ${pct(report.lastEpochAccuracy).trim()})`);
+  }
   out.line();
   out.line('confusion matrix (rows: actual, columns: predicted)');
   const labels = ev.confusionMatrix.labels;
@@ -165,6 +168,7 @@ export function reportSummary(report: RunReport): Record<string, unknown> {
     classes: report.classes,
     evalSplit: report.evalSplit,
     testAccuracy: report.testAccuracy,
+    lastEpochAccuracy: report.lastEpochAccuracy,
     topK: ev.topK,
     macroF1: ev.macroF1,
     confusionMatrix: ev.confusionMatrix,
