@@ -6,6 +6,7 @@
  *                           neither an ES module nor require anything but 'electron'
  *   out/renderer/           the Vue app (root src-renderer/)
  */
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { defineConfig } from 'electron-vite';
 import type { Plugin } from 'vite';
@@ -31,13 +32,32 @@ function withoutCommonJsShim(): Plugin {
   };
 }
 
+/**
+ * Files the engine reads beside its own module at run time (`new URL('./x', import.meta.url)`), copied
+ * next to the main bundle: the official ONNX schema the ONNX exporter encodes with.
+ */
+function withEngineAssets(): Plugin {
+  return {
+    name: 'workbench:engine-assets',
+    generateBundle() {
+      this.emitFile({ type: 'asset', fileName: 'onnx.proto', source: readFileSync(resolve(here, 'src-main/node/export/onnx.proto')) });
+    },
+  };
+}
+
 export default defineConfig({
   main: {
-    plugins: [withoutCommonJsShim()],
+    plugins: [withoutCommonJsShim(), withEngineAssets()],
     build: {
       // package.json "dependencies" are external by default; the engine also loads these when present.
       externalizeDeps: { include: ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu', 'onnxruntime-node'] },
-      lib: { entry: resolve(here, 'src-main/electron-main/index.ts') },
+      // The loader's decode workers run transformWorker.js from beside the bundle.
+      lib: {
+        entry: {
+          index: resolve(here, 'src-main/electron-main/index.ts'),
+          transformWorker: resolve(here, 'src-main/node/dataset/transformWorker.ts'),
+        },
+      },
     },
   },
   preload: {

@@ -73,6 +73,13 @@ describe('electron-vite build', () => {
     expect(main.length).toBeLessThan(500_000);
   });
 
+  it('ships what the engine reads beside the bundle: the decode worker and the ONNX schema', async () => {
+    const worker = await read('main/transformWorker.js');
+    expect(worker).toMatch(/parentPort/);
+    expect(worker).not.toMatch(/\/\/ node_modules\//);
+    expect(await read('main/onnx.proto')).toMatch(/message ModelProto/);
+  });
+
   it('loads a preload and a page that exist where main looks for them', async () => {
     const main = await read('main/index.js');
     for (const relative of ['../preload/index.cjs', '../renderer/index.html']) {
