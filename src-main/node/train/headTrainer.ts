@@ -156,12 +156,13 @@ export async function trainHead(train: FeatureSet, val: FeatureSet | undefined, 
           const xs = tf.tensor2d(x, [idx.length, train.channels]);
           const labels = tf.tensor1d(y, 'int32');
           const ys = tf.oneHot(labels, o.numClasses);
-          // Score the batch with the weights the loss was computed with (before the step).
-          const h = tf.sum(tf.cast(tf.equal(tf.argMax(tf.add(tf.matMul(xs, kernel), bias), 1), labels), 'float32')).dataSync()[0] as number;
-          const { value, grads } = tf.variableGrads(
-            () => tf.losses.softmaxCrossEntropy(ys, tf.add(tf.matMul(xs, kernel), bias)) as tf.Scalar,
-            [kernel, bias],
-          );
+          let h = 0;
+          const { value, grads } = tf.variableGrads(() => {
+            const logits = tf.add(tf.matMul(xs, kernel), bias);
+            // Scored from the same forward pass (before the step); these ops are off the gradient path.
+            h = tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), labels), 'float32')).dataSync()[0] as number;
+            return tf.losses.softmaxCrossEntropy(ys, logits) as tf.Scalar;
+          }, [kernel, bias]);
           const l = value.dataSync()[0] as number;
           if (!Number.isFinite(l)) {
             return { loss: l, hits: 0 };
