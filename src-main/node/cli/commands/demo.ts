@@ -1,12 +1,13 @@
 /**
  * `resnet-workbench demo`: the whole workflow on the bundled sample data set (Fashion-MNIST, 5
  * classes, 500 images). Uses ImageNet weights when they are cached or can be downloaded, and says
- * clearly when it has to start from random weights instead.
+ * clearly when it has to start from random weights instead; ends with an ONNX export and its card.
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { resolveRunConfig } from '../../../common/runConfig';
+import { exportRun } from '../../export/exportRun';
 import { outputFor, withJsonOption, type CliContext } from '../context';
 import { printReport, reportSummary, runWithOutput } from './train';
 import { parseDepth, parsePositiveInt } from '../usage';
@@ -52,6 +53,10 @@ export function registerDemo(program: Command, ctx: CliContext): void {
       );
     }
     printReport(out, report);
-    out.summary(reportSummary(report));
+    // The last step of the workflow: a file other tools load, with its model card.
+    const exported = await exportRun({ run: report.folder, format: 'onnx', out: path.join(report.folder, 'model.onnx') });
+    out.line(`exported: ${exported.path} (ONNX, opset 13), model card: ${exported.card}`);
+    out.line(`try it:   resnet-workbench predict --model ${exported.path} ${path.join(SAMPLE_DATASET, 'test', 'bag')}`);
+    out.summary({ ...reportSummary(report), exported: { format: 'onnx', path: exported.path, card: exported.card } });
   });
 }
