@@ -1,16 +1,13 @@
-import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compareSplits } from '../../../src-main/node/dataset/compareSplits';
 import { compareCodePoints } from '../../../src-main/node/dataset/imageFolderListing';
 import { scanImageFolder, type ImageFolderScan, type ScanProgress } from '../../../src-main/node/dataset/scanImageFolder';
+import { canTestPermissions, runNodeWithoutPermissionOverride } from '../../support/withoutPermissionOverride';
 import { buildFaultyDataset, jpegOf, makeTempDir, removeDir, snapshotTree, texture, type FaultyDataset } from './imageFixtures';
 
 const isRoot = process.getuid?.() === 0;
-const SETPRIV = '/usr/bin/setpriv';
 
 describe('scanImageFolder on a folder with every real-world fault', () => {
   let base: string;
@@ -147,24 +144,18 @@ describe('scanImageFolder edge cases', () => {
     await chmod(file, 0o644);
   });
 
-  it.runIf(isRoot && existsSync(SETPRIV))('reports a file without read permission as unreadable (as root: the scan runs as user nobody via setpriv)', async () => {
-    const root = join(base, 'perm-nobody');
+  it.runIf(isRoot && canTestPermissions)('reports a file without read permission as unreadable (as root: the scan runs without permission override)', async () => {
+    const root = join(base, 'perm-locked');
     const dir = await makeClass(root, 'a');
     await writeFile(join(dir, 'locked.jpg'), await jpegOf(8, 8, texture(8, 8, 1)));
     await writeFile(join(dir, 'fine.jpg'), await jpegOf(8, 8, texture(8, 8, 2)));
-    for (const d of [base, root, dir]) await chmod(d, 0o755);
-    await chmod(join(dir, 'fine.jpg'), 0o644);
     await chmod(join(dir, 'locked.jpg'), 0o000);
     const before = await snapshotTree(root);
     const module = resolve('src-main/node/dataset/scanImageFolder.ts');
     const script = `const { scanImageFolder } = await import(${JSON.stringify(module)});
       const scan = await scanImageFolder(${JSON.stringify(root)});
       process.stdout.write(JSON.stringify({ issues: scan.issues, classes: scan.classes }));`;
-    const { stdout } = await promisify(execFile)(
-      SETPRIV,
-      ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '--import', 'tsx', '--input-type=module', '-e', script],
-      { cwd: process.cwd(), env: { ...process.env, HOME: '/tmp' } },
-    );
+    const stdout = await runNodeWithoutPermissionOverride(script, process.cwd());
     const result = JSON.parse(stdout) as { issues: { path: string; reason: string; detail: string }[]; classes: unknown[] };
     expect(result.issues.map((i) => [relative(root, i.path), i.reason])).toEqual([['a/locked.jpg', 'unreadable']]);
     expect(result.issues[0]?.detail).toContain('EACCES');

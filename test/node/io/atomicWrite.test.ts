@@ -1,10 +1,10 @@
-import { spawnSync } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { WorkbenchError } from '../../../src-main/common/errors';
 import { writeFileAtomic } from '../../../src-main/node/io/atomicWrite';
+import { runNodeWithoutPermissionOverride } from '../../support/withoutPermissionOverride';
 
 const MODULE_PATH = resolve(import.meta.dirname, '../../../src-main/node/io/atomicWrite.ts');
 
@@ -27,23 +27,14 @@ async function caught(promise: Promise<unknown>): Promise<WorkbenchError> {
   throw new Error('expected the write to fail');
 }
 
-/**
- * Root ignores folder permissions, so under root the write is run in a child process as 'nobody'
- * (uid 65534); otherwise it runs here. Returns the error's code and message, or null on success.
- */
-function writeAsUnprivileged(target: string, text: string): { code: string; message: string } | null {
+/** Write from a child that file permissions apply to (see test/support/withoutPermissionOverride.ts). */
+async function writeWithoutPermissionOverride(target: string, text: string): Promise<{ code: string; message: string } | null> {
   const script = `
     import { writeFileAtomic } from ${JSON.stringify(MODULE_PATH)};
     try { await writeFileAtomic(${JSON.stringify(target)}, ${JSON.stringify(text)}); console.log('null'); }
     catch (e) { console.log(JSON.stringify({ code: e.code, message: e.message })); }`;
-  const result = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
-    uid: 65534,
-    gid: 65534,
-    cwd: resolve(import.meta.dirname, '../../..'),
-    encoding: 'utf8',
-  });
-  if (result.status !== 0) throw new Error(`child failed: ${result.stderr}`);
-  return JSON.parse(result.stdout.trim().split('\n').at(-1) ?? 'null') as { code: string; message: string } | null;
+  const stdout = await runNodeWithoutPermissionOverride(script, resolve(import.meta.dirname, '../../..'));
+  return JSON.parse(stdout.trim().split('\n').at(-1) ?? 'null') as { code: string; message: string } | null;
 }
 
 describe('writeFileAtomic', () => {
@@ -88,7 +79,7 @@ describe('writeFileAtomic', () => {
     const target = join(readOnly, 'existing.txt');
     let failure: { code: string; message: string } | null;
     if (process.getuid?.() === 0) {
-      failure = writeAsUnprivileged(target, 'new');
+      failure = await writeWithoutPermissionOverride(target, 'new');
     } else {
       const error = await caught(writeFileAtomic(target, 'new'));
       failure = { code: error.code, message: error.message };
