@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RESNET_DEPTHS } from '../../src-main/common/resnetSpec';
+import { relativeError } from '../support/numerics';
 
 const run = promisify(execFile);
 const PYTHON = '/usr/bin/python3';
@@ -33,19 +34,6 @@ interface Manifest {
 async function python(...args: string[]): Promise<string> {
   const { stdout } = await run(PYTHON, args, EXEC);
   return String(stdout);
-}
-
-/** Largest absolute difference over the largest expected magnitude. */
-function relativeError(actual: readonly (readonly number[])[], expected: readonly (readonly number[])[]): number {
-  let err = 0;
-  let scale = 0;
-  expected.forEach((row, i) =>
-    row.forEach((value, j) => {
-      err = Math.max(err, Math.abs((actual[i]?.[j] ?? Number.NaN) - value));
-      scale = Math.max(scale, Math.abs(value));
-    }),
-  );
-  return err / scale;
 }
 
 let work: string;

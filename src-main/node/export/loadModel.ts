@@ -6,6 +6,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { WorkbenchError } from '../../common/errors';
+import { classifyImages, type ImagePrediction } from '../engine/classify';
 import { buildResNet } from '../engine/resnet';
 import { readCheckpointWithMetadata } from '../weights/checkpointFile';
 import type { StateDict } from '../weights/stateDict';
@@ -77,4 +78,16 @@ export async function loadModelForPrediction(reference: string, options: LoadRun
   }
   // Not a path: a run id under the runs folder (loadRunModel names both places it looked).
   return loadRunModel(reference, options);
+}
+
+/** Classify files with a loaded model, using the model's own labels and preprocessing. */
+export function classifyWithModel(loaded: LoadedModel, files: readonly string[], options: { topK: number; batchSize?: number }): AsyncGenerator<ImagePrediction> {
+  return classifyImages(loaded.model, files, {
+    imageSize: loaded.imageSize,
+    crop: loaded.crop,
+    normalization: { mean: loaded.mean, std: loaded.std },
+    topK: options.topK,
+    ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}),
+    labels: loaded.classes,
+  });
 }

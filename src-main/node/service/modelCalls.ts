@@ -2,9 +2,8 @@
 import path from 'node:path';
 import { runIdSchema, type CallParams, type CallResult, type FilePrediction } from '../../common/contract';
 import { WorkbenchError } from '../../common/errors';
-import { classifyImages } from '../engine/classify';
 import { exportRun } from '../export/exportRun';
-import { loadModelForPrediction } from '../export/loadModel';
+import { classifyWithModel, loadModelForPrediction } from '../export/loadModel';
 import type { LoadRunOptions } from '../export/loadRunModel';
 import type { ExportFormat } from '../export/modelCard';
 import type { PathChecker } from './pathPolicy';
@@ -47,13 +46,7 @@ export async function predictFiles(
   const loaded = await loadModelForPrediction(reference, { ...(options.runsRoot !== undefined ? { runsRoot: options.runsRoot } : {}), ...(options.weightsFolder !== undefined ? { weightsFolder: options.weightsFolder } : {}) });
   try {
     const predictions: FilePrediction[] = [];
-    for await (const p of classifyImages(loaded.model, files, {
-      imageSize: loaded.imageSize,
-      crop: loaded.crop,
-      normalization: { mean: loaded.mean, std: loaded.std },
-      topK: params.topK,
-      labels: loaded.classes,
-    })) {
+    for await (const p of classifyWithModel(loaded, files, { topK: params.topK })) {
       predictions.push('error' in p ? { file: p.file, error: { ...p.error } } : { file: p.file, top: p.top.map((t) => ({ ...t })) });
     }
     return { labels: [...loaded.classes], predictions };

@@ -12,6 +12,7 @@ import { buildResNet, buildResNetBackbone, buildResNetHead, describeResNetModel 
 import type { StateDict } from '../../../src-main/node/weights/stateDict';
 import { extractStateDict, loadStateDictIntoModel } from '../../../src-main/node/weights/torchvisionWeights';
 import { formulaHash, formulaImages, formulaPixels, formulaStateDict } from '../../support/formulaWeights';
+import { relativeError } from '../../support/numerics';
 
 interface Reference {
   torch: string;
@@ -49,19 +50,6 @@ async function useBackend(name: BackendName): Promise<void> {
 
 function predict(model: tf.LayersModel, images: Float32Array): number[][] {
   return tf.tidy(() => (model.predict(tf.tensor4d(images, [imageCount, imageSize, imageSize, 3])) as tf.Tensor2D).arraySync());
-}
-
-/** Largest logit error over the largest logit, both images together. */
-function relativeError(actual: number[][], expected: number[][]): number {
-  let err = 0;
-  let scale = 0;
-  expected.forEach((row, i) =>
-    row.forEach((value, j) => {
-      err = Math.max(err, Math.abs((actual[i]?.[j] ?? Number.NaN) - value));
-      scale = Math.max(scale, Math.abs(value));
-    }),
-  );
-  return err / scale;
 }
 
 function expectSameStateDict(actual: StateDict, expected: StateDict): void {

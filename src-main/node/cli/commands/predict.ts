@@ -10,7 +10,7 @@ import { buildResNet } from '../../engine/resnet';
 import { loadImagenetClasses } from '../../imagenetClasses';
 import { readCheckpoint } from '../../weights/checkpointFile';
 import { assertCheckpointFits, describeCheckpoint, loadStateDictIntoModel } from '../../weights/torchvisionWeights';
-import { loadModelForPrediction } from '../../export/loadModel';
+import { classifyWithModel, loadModelForPrediction } from '../../export/loadModel';
 import { writeFileAtomic } from '../../io/atomicWrite';
 import type { CliOutput } from '../output';
 import { outputFor, withJsonOption, type CliContext } from '../context';
@@ -131,14 +131,7 @@ async function predictWithModel(reference: string, images: string[], options: Pr
   try {
     const files = await expandImageArguments(images);
     if (files.length === 0) throw new WorkbenchError('NOT_FOUND', `No images found in ${images.join(', ')}`);
-    for await (const prediction of classifyImages(loaded.model, files, {
-      imageSize: loaded.imageSize,
-      crop: loaded.crop,
-      normalization: { mean: loaded.mean, std: loaded.std },
-      topK: options.topK,
-      batchSize: options.batchSize,
-      labels: loaded.classes,
-    })) {
+    for await (const prediction of classifyWithModel(loaded, files, { topK: options.topK, batchSize: options.batchSize })) {
       count++;
       if ('error' in prediction) {
         failures++;
