@@ -1,0 +1,112 @@
+/**
+ * What a run screen shows besides the charts, folded from run events: status, phase, progress,
+ * ETA, the latest evaluation and how the run ended. Pure; the reducer returns a new state.
+ *
+ * Merging history with the live stream: `runEventKey` gives every event that happens once in a run
+ * an identity — (event, epoch) for epochs and evaluations, (event, epoch, batch) for batches, the
+ * event name for run.started/finished/failed. An event whose key was already applied is a
+ * duplicate (from a catch-up overlapping the live stream) and is dropped. run.progress has no
+ * identity: it is state, not history, and the last one applied wins — which is why a catch-up
+ * applies the history first and then the live events that arrived while it was loading.
+ */
+import type { RunStatus } from '../../../src-main/common/contract';
+import type { ErrorData } from '../../../src-main/common/errors';
+import type { RunEvent, RunEventPayload, RunPhase } from '../../../src-main/common/runEvents';
+
+export type RunEvaluation = RunEventPayload<'run.evaluation'>;
+
+export interface RunProgress {
+  phase: RunPhase;
+  done: number;
+  total: number;
+  /** done / total in [0, 1]; 0 while total is 0. */
+  fraction: number;
+  message: string | null;
+}
+
+export interface RunState {
+  /** Null until a reply or an event says anything. */
+  status: RunStatus | null;
+  started: RunEventPayload<'run.started'> | null;
+  /** Null before the first progress event and once the run has ended. */
+  progress: RunProgress | null;
+  /** Seconds left in the whole run; null when unknown or ended. */
+  etaSeconds: number | null;
+  /** The evaluation of the highest epoch so far. */
+  latestEvaluation: RunEvaluation | null;
+  finished: RunEventPayload<'run.finished'> | null;
+  /** Why the run ended without a report (code CANCELLED for a cancelled run). */
+  failure: { error: ErrorData; checkpoint: string | null } | null;
+}
+
+export const INITIAL_RUN_STATE: RunState = Object.freeze({
+  status: null,
+  started: null,
+  progress: null,
+  etaSeconds: null,
+  latestEvaluation: null,
+  finished: null,
+  failure: null,
+});
+
+/** The identity of an event that happens once per run; null for run.progress (see above). */
+export function runEventKey(event: RunEvent): string | null {
+  switch (event.event) {
+    case 'run.batch':
+      return `run.batch:${event.payload.epoch}:${event.payload.batch}`;
+    case 'run.epoch':
+    case 'run.evaluation':
+      return `${event.event}:${event.payload.epoch}`;
+    case 'run.progress':
+      return null;
+    default:
+      return event.event;
+  }
+}
+
+const ENDED: readonly RunStatus[] = ['finished', 'failed', 'cancelled', 'interrupted'];
+
+export function isEnded(status: RunStatus | null): boolean {
+  return status !== null && ENDED.includes(status);
+}
+
+/** The state after one event. Events for other runs are the caller's to filter out. */
+export function reduceRunEvent(state: RunState, event: RunEvent): RunState {
+  switch (event.event) {
+    case 'run.started':
+      return { ...state, started: event.payload, status: state.status ?? 'running' };
+    case 'run.progress': {
+      // A late progress event must not bring an ended run back to life.
+      if (isEnded(state.status)) return state;
+      const { phase, done, total, etaSeconds, message } = event.payload;
+      return {
+        ...state,
+        status: 'running',
+        progress: { phase, done, total, fraction: total > 0 ? Math.min(1, done / total) : 0, message: message ?? null },
+        etaSeconds,
+      };
+    }
+    case 'run.evaluation':
+      if (state.latestEvaluation !== null && state.latestEvaluation.epoch > event.payload.epoch) return state;
+      return { ...state, latestEvaluation: event.payload };
+    case 'run.finished':
+      return { ...state, status: 'finished', finished: event.payload, progress: null, etaSeconds: null };
+    case 'run.failed': {
+      const { error, checkpoint } = event.payload;
+      const status: RunStatus = error.code === 'CANCELLED' ? 'cancelled' : 'failed';
+      return { ...state, status, failure: { error, checkpoint }, progress: null, etaSeconds: null };
+    }
+    default:
+      return state.status === null ? { ...state, status: 'running' } : state;
+  }
+}
+
+/**
+ * Takes the status `runs.get` reported. An ending told by an event wins; 'interrupted' (the engine
+ * found the run abandoned) ends it too.
+ */
+export function withReportedStatus(state: RunState, status: RunStatus): RunState {
+  if (state.finished !== null || state.failure !== null) return state;
+  if (isEnded(status)) return { ...state, status, progress: null, etaSeconds: null };
+  return { ...state, status };
+}
