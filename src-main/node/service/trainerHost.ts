@@ -1,0 +1,152 @@
+/**
+ * The engine's side of the trainer process: start one run in it, forward its events, cancel it, and
+ * turn a process that dies mid-run (crash, kill -9, out of memory) into a clear error instead of a
+ * run that never ends. The engine itself survives and can start the next run in a new process.
+ *
+ * `TrainerChannel` is the little the engine needs of a child process. Here it is implemented over
+ * Node's child_process.fork; Electron's utilityProcess (postMessage / 'message' / 'exit' / kill) fits
+ * it with a thin adapter.
+ */
+import { fork } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { toErrorData, WorkbenchError } from '../../common/errors';
+import type { RunEvent } from '../../common/runEvents';
+import { parseTrainerReply, type TrainerRequest, type TrainerRunOptions } from '../../common/trainerMessages';
+import type { RunReport } from '../train/trainer';
+
+export interface TrainerExit {
+  /** The exit code, or null when a signal ended the process. */
+  code: number | null;
+  /** The signal that ended it, when known (Electron reports only a code). */
+  signal: NodeJS.Signals | null;
+}
+
+/** A started trainer process, seen from the engine. */
+export interface TrainerChannel {
+  postMessage(message: TrainerRequest): void;
+  onMessage(listener: (message: unknown) => void): void;
+  onExit(listener: (exit: TrainerExit) => void): void;
+  /** Ends the process (SIGTERM by default); does nothing once it has exited. */
+  kill(signal?: NodeJS.Signals): void;
+}
+
+/** tsx's ESM loader entry, for running the trainer from TypeScript sources. */
+function tsxLoaderUrl(): string {
+  return pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+}
+
+export interface ForkTrainerOptions {
+  /** The child's environment. Default: this process's. */
+  env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * Starts a trainer process with Node's child_process.fork. From TypeScript sources (tsx, vitest) the
+ * child runs `trainerProcess.ts` through tsx; from a build, the compiled `trainerProcess.js`.
+ */
+export function forkTrainerProcess(options: ForkTrainerOptions = {}): TrainerChannel {
+  const fromTypeScript = import.meta.url.endsWith('.ts');
+  const entry = fileURLToPath(new URL(fromTypeScript ? '../train/trainerProcess.ts' : '../train/trainerProcess.js', import.meta.url));
+  const child = fork(entry, [], {
+    execArgv: fromTypeScript ? ['--import', tsxLoaderUrl()] : [],
+    env: options.env ?? process.env,
+    // Structured clone, as Electron's postMessage uses: NaN and Infinity in metrics survive.
+    serialization: 'advanced',
+  });
+  // A send after the child has died fails asynchronously; the 'exit' listener reports the death.
+  child.on('error', () => undefined);
+  return {
+    postMessage: (message) => {
+      if (child.connected) child.send(message);
+    },
+    onMessage: (listener) => child.on('message', listener),
+    onExit: (listener) => child.on('exit', (code, signal) => listener({ code, signal })),
+    kill: (signal = 'SIGTERM') => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    },
+  };
+}
+
+export interface TrainerRun {
+  /** Asks the trainer to stop; `done` then rejects with CANCELLED. */
+  cancel(): void;
+  /** The run's report; rejects with the run's WorkbenchError, or INTERNAL when the process died. */
+  done: Promise<RunReport>;
+}
+
+export interface RunInTrainerOptions {
+  /** After `cancel()`, how long the trainer may take to stop before it is killed. Default 10 000 ms. */
+  cancelGraceMs?: number;
+}
+
+function describeExit(exit: TrainerExit): string {
+  if (exit.signal) return `signal ${exit.signal}`;
+  return `exit code ${exit.code ?? 'unknown'}`;
+}
+
+/**
+ * Runs one training run in the trainer process behind `channel`, which it then owns: the process is
+ * ended when the run settles. Events reach `onEvent` validated and in the order the trainer sent them.
+ */
+export function runInTrainerProcess(
+  channel: TrainerChannel,
+  runId: string,
+  options: TrainerRunOptions,
+  onEvent: (event: RunEvent) => void,
+  runOptions: RunInTrainerOptions = {},
+): TrainerRun {
+  let settled = false;
+  let cancelTimer: NodeJS.Timeout | undefined;
+  let resolveDone!: (report: RunReport) => void;
+  let rejectDone!: (error: WorkbenchError) => void;
+  const done = new Promise<RunReport>((resolve, reject) => {
+    resolveDone = resolve;
+    rejectDone = reject;
+  });
+
+  const settle = (outcome: { report: RunReport } | { error: WorkbenchError }): void => {
+    if (settled) return;
+    settled = true;
+    clearTimeout(cancelTimer);
+    channel.kill();
+    if ('report' in outcome) resolveDone(outcome.report);
+    else rejectDone(outcome.error);
+  };
+
+  channel.onMessage((raw) => {
+    if (settled) return;
+    let reply;
+    try {
+      reply = parseTrainerReply(raw);
+    } catch (error) {
+      settle({ error: error instanceof WorkbenchError ? error : new WorkbenchError('INTERNAL', toErrorData(error).message) });
+      return;
+    }
+    if (reply.type === 'event') onEvent(reply.event);
+    // Checked for the fields the engine reads; the rest is the trainer's RunReport as sent.
+    else if (reply.type === 'done') settle({ report: reply.report as unknown as RunReport });
+    else settle({ error: new WorkbenchError(reply.error.code, reply.error.message) });
+  });
+
+  channel.onExit((exit) => {
+    settle({
+      error: new WorkbenchError(
+        'INTERNAL',
+        `The trainer process died (${describeExit(exit)}) before the run ended; it may have run out of memory or crashed. The last checkpoint in the run folder, if any, is kept.`,
+      ),
+    });
+  });
+
+  channel.postMessage({ type: 'start', runId, options });
+
+  return {
+    done,
+    cancel: () => {
+      if (settled || cancelTimer) return;
+      channel.postMessage({ type: 'cancel' });
+      // A trainer stuck in a long synchronous step cannot hear the cancel: end it anyway.
+      cancelTimer = setTimeout(() => settle({ error: new WorkbenchError('CANCELLED', 'Training was cancelled (the trainer did not stop in time and was ended).') }), runOptions.cancelGraceMs ?? 10_000);
+    },
+  };
+}

@@ -1,0 +1,74 @@
+/**
+ * Entry of the trainer process: one training run per process, driven by messages from the engine
+ * (common/trainerMessages.ts). Started by Electron's utilityProcess.fork (messages through
+ * `process.parentPort`) or by Node's child_process.fork (messages through `process.send`).
+ *
+ * The process trains at most one run and then waits to be ended by its parent, which owns its
+ * lifetime: a fresh process per run returns all of a run's memory to the system.
+ */
+import { toErrorData, WorkbenchError } from '../../common/errors';
+import type { RunEvent } from '../../common/runEvents';
+import { parseTrainerRequest, type TrainerReply } from '../../common/trainerMessages';
+import { trainRun } from './trainer';
+
+interface ParentLink {
+  post(message: TrainerReply): void;
+  onMessage(listener: (message: unknown) => void): void;
+}
+
+/** Electron's utilityProcess child port; not in Node's types. */
+interface ElectronParentPort {
+  postMessage(message: unknown): void;
+  on(event: 'message', listener: (event: { data: unknown }) => void): void;
+}
+
+function parentLink(): ParentLink {
+  const electronPort = (process as NodeJS.Process & { parentPort?: ElectronParentPort }).parentPort;
+  if (electronPort) {
+    return {
+      post: (message) => electronPort.postMessage(message),
+      onMessage: (listener) => electronPort.on('message', (event) => listener(event.data)),
+    };
+  }
+  const send = process.send?.bind(process);
+  if (!send) throw new Error('trainerProcess must be started by utilityProcess.fork or child_process.fork (it has no channel to its parent).');
+  return {
+    post: (message) => void send(message),
+    onMessage: (listener) => process.on('message', listener),
+  };
+}
+
+function serve(link: ParentLink): void {
+  const controller = new AbortController();
+  let started = false;
+  const fail = (error: unknown): void => link.post({ type: 'failed', error: toErrorData(error) });
+
+  link.onMessage((raw) => {
+    let request;
+    try {
+      request = parseTrainerRequest(raw);
+    } catch (error) {
+      fail(error);
+      return;
+    }
+    if (request.type === 'cancel') {
+      controller.abort();
+      return;
+    }
+    if (started) {
+      fail(new WorkbenchError('BUSY', 'This trainer process is already training a run; start a new process for another.'));
+      return;
+    }
+    started = true;
+    const { runId, options } = request;
+    // Events sent before the run folder exists carry a placeholder id; the engine's id is the real one.
+    const onEvent = (event: RunEvent): void => link.post({ type: 'event', event: { event: event.event, payload: { ...event.payload, runId } } as RunEvent });
+    trainRun({ ...options, signal: controller.signal, onEvent }).then(
+      // Spread: the message type is checked structurally, and RunReport is an interface (no index signature).
+      (report) => link.post({ type: 'done', report: { ...report } }),
+      (error: unknown) => fail(controller.signal.aborted && !(error instanceof WorkbenchError) ? new WorkbenchError('CANCELLED', 'Training was cancelled.') : error),
+    );
+  });
+}
+
+serve(parentLink());
