@@ -32,6 +32,8 @@ function parentLink(): ParentLink {
   }
   const send = process.send?.bind(process);
   if (!send) throw new Error('trainerProcess must be started by utilityProcess.fork or child_process.fork (it has no channel to its parent).');
+  // An engine that dies without ending its trainer must not leave it training, unseen, for hours.
+  process.on('disconnect', () => process.exit(1));
   return {
     post: (message) => void send(message),
     onMessage: (listener) => process.on('message', listener),

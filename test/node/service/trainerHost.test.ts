@@ -129,8 +129,9 @@ describe('training in a trainer process', () => {
 
 describe('messages from the trainer are validated', () => {
   /** A channel whose "child" says what the test tells it to. */
-  function fakeChannel(replies: unknown[]): TrainerChannel & { killed: boolean } {
+  function fakeChannel(replies: unknown[]): TrainerChannel & { killed: boolean; exit: (exit: TrainerExit) => void } {
     let listener: (message: unknown) => void = () => undefined;
+    let exitListener: (exit: TrainerExit) => void = () => undefined;
     const channel = {
       killed: false,
       postMessage: (message: { type: string }) => {
@@ -139,13 +140,35 @@ describe('messages from the trainer are validated', () => {
       onMessage: (l: (message: unknown) => void) => {
         listener = l;
       },
-      onExit: () => undefined,
+      onExit: (l: (exit: TrainerExit) => void) => {
+        exitListener = l;
+      },
+      exit: (exit: TrainerExit) => exitListener(exit),
       kill: () => {
         channel.killed = true;
       },
     };
     return channel;
   }
+
+  it('an exit code without a signal (as Electron reports) is named in the error', async () => {
+    const channel = fakeChannel([]);
+    const run = runInTrainerProcess(channel, 'z', options('z'), () => undefined);
+    channel.exit({ code: 134, signal: null });
+    const result = await settle(run.done);
+    expect((result as WorkbenchError).code).toBe('INTERNAL');
+    expect((result as WorkbenchError).message).toMatch(/trainer process died \(exit code 134\)/);
+  });
+
+  it('a trainer that does not stop after cancel is ended after the grace period, with CANCELLED', async () => {
+    const channel = fakeChannel([]);
+    const run = runInTrainerProcess(channel, 'w', options('w'), () => undefined, { cancelGraceMs: 50 });
+    run.cancel();
+    expect(channel.killed).toBe(false);
+    const result = await settle(run.done);
+    expect((result as WorkbenchError).code).toBe('CANCELLED');
+    expect(channel.killed).toBe(true);
+  });
 
   it('an event with a payload its schema refuses ends the run with INTERNAL and kills the trainer', async () => {
     const channel = fakeChannel([
