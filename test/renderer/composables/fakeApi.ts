@@ -1,0 +1,92 @@
+/**
+ * A WorkbenchApi for the composables' tests: `emit` plays an engine event to the listeners,
+ * `listenerCount` tells whether subscriptions were ended, and runs.get/list/cancel reply from
+ * values the test sets (runs.get can be held back to let live events overlap a catch-up).
+ */
+import type { CallResult, EventName, EventPayload, Reply, WorkbenchApi } from '../../../src-main/common/contract';
+import type { RunEvent } from '../../../src-main/common/runEvents';
+
+type RunDetail = CallResult<'runs.get'>;
+
+const unused = async (): Promise<Reply<never>> => ({ ok: false, error: { code: 'NOT_AVAILABLE', message: 'not used by this test' } });
+
+export interface FakeApi {
+  api: WorkbenchApi;
+  emit: <E extends EventName>(event: E, payload: EventPayload<E>) => void;
+  emitRun: (event: RunEvent) => void;
+  listenerCount: () => number;
+  calls: { get: number; cancel: number; list: number };
+  /** What the next runs.get replies. */
+  getReply: Reply<RunDetail>;
+  /** When set, runs.get waits for `release()` before replying. */
+  holdGet: boolean;
+  release: () => void;
+  listReply: Reply<CallResult<'runs.list'>>;
+  cancelReply: Reply<CallResult<'runs.cancel'>>;
+}
+
+export function runDetail(runId: string, status: RunDetail['status'], events: RunEvent[]): RunDetail {
+  return {
+    runId,
+    folder: `/runs/${runId}`,
+    config: {} as RunDetail['config'],
+    facts: null,
+    status,
+    events,
+    report: null,
+  };
+}
+
+export function createFakeApi(): FakeApi {
+  const listeners = new Map<string, Set<(payload: unknown) => void>>();
+  let pending: (() => void)[] = [];
+  const fake: FakeApi = {
+    api: undefined as unknown as WorkbenchApi,
+    calls: { get: 0, cancel: 0, list: 0 },
+    getReply: { ok: false, error: { code: 'NOT_FOUND', message: 'no reply set' } },
+    holdGet: false,
+    release: () => {
+      const waiting = pending;
+      pending = [];
+      for (const resolve of waiting) resolve();
+    },
+    listReply: { ok: true, value: { runs: [] } },
+    cancelReply: { ok: true, value: { cancelled: true } },
+    emit: (event, payload) => {
+      for (const listener of listeners.get(event) ?? []) listener(payload);
+    },
+    emitRun: (event) => fake.emit(event.event, event.payload),
+    listenerCount: () => [...listeners.values()].reduce((total, set) => total + set.size, 0),
+  };
+  fake.api = {
+    engine: { info: unused },
+    models: { catalog: unused, export: unused, predict: unused },
+    weights: { list: unused, download: unused, import: unused },
+    dataset: { scan: unused },
+    runs: {
+      start: unused,
+      get: async () => {
+        fake.calls.get += 1;
+        // The reply is taken when the call is answered, as a real engine would read its history then.
+        if (fake.holdGet) await new Promise<void>((resolve) => pending.push(resolve));
+        return structuredClone(fake.getReply);
+      },
+      list: async () => {
+        fake.calls.list += 1;
+        return fake.listReply;
+      },
+      cancel: async () => {
+        fake.calls.cancel += 1;
+        return fake.cancelReply;
+      },
+    },
+    on: (event, listener) => {
+      const set = listeners.get(event) ?? new Set();
+      listeners.set(event, set);
+      const entry = listener as (payload: unknown) => void;
+      set.add(entry);
+      return () => set.delete(entry);
+    },
+  };
+  return fake;
+}

@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { INITIAL_RUN_STATE, reduceRunEvent, runEventKey, withReportedStatus } from '../../../src-renderer/src/support/runState';
+import { batch, epoch, evaluation, failed, finished, progress, started } from '../composables/runEvents.fixture';
+
+describe('runState', () => {
+  it('gives once-per-run events an identity and progress none', () => {
+    expect(runEventKey(batch(2, 7, 1))).toBe('run.batch:2:7');
+    expect(runEventKey(epoch(3, 1, 1, false))).toBe('run.epoch:3');
+    expect(runEventKey(evaluation(3, 0.5))).toBe('run.evaluation:3');
+    expect(runEventKey(started())).toBe('run.started');
+    expect(runEventKey(finished())).toBe('run.finished');
+    expect(runEventKey(progress('training', 1, 2, 3))).toBeNull();
+  });
+
+  it('keeps the highest epoch’s evaluation even when an older one arrives late', () => {
+    let state = reduceRunEvent(INITIAL_RUN_STATE, evaluation(2, 0.8));
+    state = reduceRunEvent(state, evaluation(1, 0.6));
+    expect(state.latestEvaluation?.epoch).toBe(2);
+  });
+
+  it('tells cancelled from failed by the error code', () => {
+    expect(reduceRunEvent(INITIAL_RUN_STATE, failed('CANCELLED', 'Cancelled')).status).toBe('cancelled');
+    expect(reduceRunEvent(INITIAL_RUN_STATE, failed('OUT_OF_MEMORY', 'oom')).status).toBe('failed');
+  });
+
+  it('computes the progress fraction, 0 while the total is unknown', () => {
+    expect(reduceRunEvent(INITIAL_RUN_STATE, progress('features', 30, 120, 40)).progress?.fraction).toBe(0.25);
+    expect(reduceRunEvent(INITIAL_RUN_STATE, progress('scanning', 0, 0, null)).progress?.fraction).toBe(0);
+  });
+
+  it('lets an ending told by an event win over a reported status', () => {
+    const ended = reduceRunEvent(INITIAL_RUN_STATE, finished());
+    expect(withReportedStatus(ended, 'running').status).toBe('finished');
+    const running = reduceRunEvent(INITIAL_RUN_STATE, progress('training', 1, 2, 3));
+    expect(withReportedStatus(running, 'interrupted')).toMatchObject({ status: 'interrupted', progress: null, etaSeconds: null });
+  });
+});
