@@ -22,10 +22,9 @@ import * as tf from '@tensorflow/tfjs';
 import { RESNET_DEPTHS, isResNetDepth, type ResNetDepth } from '../src-main/common/resnetSpec';
 import { BACKEND_NAMES, initBackend, type BackendName } from '../src-main/node/engine/backend';
 import { buildResNet } from '../src-main/node/engine/resnet';
-import { writeFileAtomic } from '../src-main/node/io/atomicWrite';
+import { replaceBenchmarkSection } from './benchmarksDoc';
 
 const PYTHON = '/usr/bin/python3';
-const DOC = fileURLToPath(new URL('../docs/benchmarks.md', import.meta.url));
 const SECTION = '## Forward pass';
 /** torchvision's published GFLOPs per 224 px image, used only to predict how long a run will take. */
 const GFLOPS: Record<ResNetDepth, number> = { 18: 1.81, 34: 3.66, 50: 4.09, 101: 7.8, 152: 11.51 };
@@ -134,23 +133,6 @@ function markdownTable(columns: Column[], depths: ResNetDepth[], batches: number
   return [header, header.map(() => '---:'), ...rows].map((r) => `| ${r.join(' | ')} |`).join('\n').replace('| ---: |', '| :--- |');
 }
 
-async function writeSection(section: string): Promise<void> {
-  let doc: string;
-  try {
-    doc = await readFile(DOC, 'utf8');
-  } catch {
-    doc = '# Benchmarks\n\nMeasured by the scripts in `bench/`; each section names its machine, date and command.\n';
-  }
-  const start = doc.indexOf(`${SECTION}\n`);
-  if (start < 0) {
-    doc = `${doc.trimEnd()}\n\n${section}`;
-  } else {
-    const next = doc.indexOf('\n## ', start + SECTION.length);
-    doc = doc.slice(0, start) + section + (next < 0 ? '' : `\n${doc.slice(next + 1)}`);
-  }
-  await writeFileAtomic(DOC, doc);
-}
-
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -216,7 +198,7 @@ async function main(): Promise<void> {
     '',
   ].join('\n');
   process.stdout.write(`${section}\n`);
-  if (values.write) await writeSection(section);
+  if (values.write) await replaceBenchmarkSection(SECTION, section);
 }
 
 await main();

@@ -26,13 +26,12 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { IMAGENET_NORMALIZATION } from '../src-main/common/normalization';
 import { createBatchLoader, type LabeledImage } from '../src-main/node/dataset/batchLoader';
-import { writeFileAtomic } from '../src-main/node/io/atomicWrite';
 import { FASHION_MNIST_CLASSES, readFashionMnist, writeImageFolder } from '../test/support/fashionMnist';
 import { scanImageFolder } from '../src-main/node/dataset/scanImageFolder';
+import { replaceBenchmarkSection } from './benchmarksDoc';
 
 const PYTHON = '/usr/bin/python3';
 const REPO = fileURLToPath(new URL('..', import.meta.url));
-const DOC = join(REPO, 'docs/benchmarks.md');
 const SECTION = '## Reference script comparison';
 /** Fashion-MNIST classes in the order they are taken: the bundled demo's five first (distinct shapes), then the rest. */
 const CLASS_ORDER = [0, 1, 3, 7, 8, 2, 4, 5, 6, 9];
@@ -234,18 +233,6 @@ async function cpuModel(): Promise<string> {
 const pct = (x: number | null): string => (x === null ? '–' : `${(x * 100).toFixed(1)}%`);
 const sec = (x: number): string => `${x.toFixed(1)} s`;
 
-async function writeSection(section: string): Promise<void> {
-  let doc = await readFile(DOC, 'utf8').catch(() => '# Benchmarks\n');
-  const start = doc.indexOf(`${SECTION}\n`);
-  if (start < 0) {
-    doc = `${doc.trimEnd()}\n\n${section}`;
-  } else {
-    const next = doc.indexOf('\n## ', start + SECTION.length);
-    doc = doc.slice(0, start) + section + (next < 0 ? '' : `\n${doc.slice(next + 1)}`);
-  }
-  await writeFileAtomic(DOC, doc);
-}
-
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -363,7 +350,7 @@ async function main(): Promise<void> {
       '',
     ].join('\n');
     process.stdout.write(`${section}\n`);
-    if (values.write) await writeSection(section);
+    if (values.write) await replaceBenchmarkSection(SECTION, section);
   } finally {
     clearInterval(sampler);
     if (values.keep) process.stderr.write(`kept ${root}\n`);

@@ -13,7 +13,7 @@ import { WorkbenchError } from '../../common/errors';
 import type { ResNetDepth } from '../../common/resnetSpec';
 import { runsFolder, weightsFolder } from '../appPaths';
 import { buildResNet } from '../engine/resnet';
-import { checkpointPath, loadState, openRunFolder, readRunEvents, type RunRecord } from '../train/runFolder';
+import { CHECKPOINT_CONTENT, checkpointPath, loadState, openRunFolder, readRunEvents, type RunRecord } from '../train/runFolder';
 import { readCheckpoint } from '../weights/checkpointFile';
 import { randomResNetStateDict } from '../weights/randomInit';
 import type { StateDict } from '../weights/stateDict';
@@ -39,8 +39,8 @@ export interface LoadedModel {
   metadata: ExportMetadata;
 }
 
-const HEAD_KIND = 'resnet-workbench/head';
-const FULL_KIND = 'resnet-workbench/full';
+const HEAD_KIND = CHECKPOINT_CONTENT.head;
+const FULL_KIND = CHECKPOINT_CONTENT.full;
 
 /** Where a linear run's backbone came from, as a file to read (or undefined for seeded random init). */
 export function startingWeightsFile(source: string, folder: string): string | undefined {

@@ -5,13 +5,13 @@
 import { WorkbenchError } from '../../common/errors';
 import type { FineTuneState } from './fineTuner';
 import type { OptimizerState } from './optimizers';
-import type { StoredState } from './runFolder';
+import { CHECKPOINT_CONTENT, type StoredState } from './runFolder';
 import type { StateDict } from '../weights/stateDict';
 
 const OPTIMIZER_PREFIX = 'optimizer/';
 
 export function fullModelMetadata(classes: readonly string[], epoch: number): Record<string, string> {
-  return { kind: 'resnet-workbench/full', classes: JSON.stringify(classes), epoch: String(epoch) };
+  return { kind: CHECKPOINT_CONTENT.full, classes: JSON.stringify(classes), epoch: String(epoch) };
 }
 
 export function fineTuneStateToStored(weights: StateDict, state: FineTuneState, classes: readonly string[]): StoredState {
@@ -23,7 +23,7 @@ export function fineTuneStateToStored(weights: StateDict, state: FineTuneState, 
     tensors,
     metadata: {
       ...fullModelMetadata(classes, state.epoch),
-      kind: 'resnet-workbench/full-training-state',
+      kind: CHECKPOINT_CONTENT.fullTrainingState,
       bestEpoch: String(state.bestEpoch),
       bestScore: String(state.bestScore),
       sinceBest: String(state.sinceBest),
@@ -36,8 +36,8 @@ export function fineTuneStateToStored(weights: StateDict, state: FineTuneState, 
 /** The training state, and the stored tensors minus optimizer slots (the model's weights). */
 export function fineTuneStateFromStored(stored: StoredState): FineTuneState | undefined {
   const m = stored.metadata;
-  if (m.kind !== 'resnet-workbench/full-training-state') {
-    if (m.kind === 'resnet-workbench/head-training-state') return undefined;
+  if (m.kind !== CHECKPOINT_CONTENT.fullTrainingState) {
+    if (m.kind === CHECKPOINT_CONTENT.headTrainingState) return undefined;
     throw new WorkbenchError('CHECKPOINT_CORRUPT', 'The run checkpoint is not a fine-tune training state.');
   }
   const slots: OptimizerState['slots'] = {};

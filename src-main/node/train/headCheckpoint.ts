@@ -6,7 +6,7 @@
 import { WorkbenchError } from '../../common/errors';
 import type { HeadTrainingState, HeadWeights } from './headTrainer';
 import type { OptimizerState } from './optimizers';
-import type { StoredState } from './runFolder';
+import { CHECKPOINT_CONTENT, type StoredState } from './runFolder';
 import type { StateDict } from '../weights/stateDict';
 
 function transpose(values: Float32Array, rows: number, cols: number): Float32Array {
@@ -36,7 +36,7 @@ function getHead(tensors: StateDict, prefix: string): HeadWeights {
 export function headWeightsToStored(w: HeadWeights, classes: readonly string[], epoch: number): StoredState {
   const tensors: StateDict = new Map();
   putHead(tensors, '', w);
-  return { tensors, metadata: { kind: 'resnet-workbench/head', classes: JSON.stringify(classes), epoch: String(epoch) } };
+  return { tensors, metadata: { kind: CHECKPOINT_CONTENT.head, classes: JSON.stringify(classes), epoch: String(epoch) } };
 }
 
 export function headStateToStored(state: HeadTrainingState, classes: readonly string[]): StoredState {
@@ -46,7 +46,7 @@ export function headStateToStored(state: HeadTrainingState, classes: readonly st
     slot.values.forEach((values, i) => stored.tensors.set(`optimizer.${key}.${i}`, { dtype: 'float32', shape: slot.shape, data: values }));
   }
   Object.assign(stored.metadata, {
-    kind: 'resnet-workbench/head-training-state',
+    kind: CHECKPOINT_CONTENT.headTrainingState,
     bestEpoch: String(state.bestEpoch),
     bestScore: String(state.bestScore),
     sinceBest: String(state.sinceBest),
@@ -58,7 +58,7 @@ export function headStateToStored(state: HeadTrainingState, classes: readonly st
 
 export function headStateFromStored(stored: StoredState): HeadTrainingState {
   const m = stored.metadata;
-  if (m.kind !== 'resnet-workbench/head-training-state') throw new WorkbenchError('CHECKPOINT_CORRUPT', 'The run checkpoint is not a training state.');
+  if (m.kind !== CHECKPOINT_CONTENT.headTrainingState) throw new WorkbenchError('CHECKPOINT_CORRUPT', 'The run checkpoint is not a training state.');
   const slots: OptimizerState['slots'] = {};
   for (const [name, tensor] of stored.tensors) {
     const match = /^optimizer\.(.+)\.(\d+)$/.exec(name);

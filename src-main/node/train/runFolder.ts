@@ -43,6 +43,17 @@ export interface RunRecord {
 export const CHECKPOINT_KINDS = ['last', 'best'] as const;
 export type CheckpointKind = (typeof CHECKPOINT_KINDS)[number];
 
+/**
+ * The `kind` each run checkpoint carries in its metadata: what its tensors are. Linear runs store the
+ * head alone (the backbone is the starting weights); fine-tune runs store the whole network.
+ */
+export const CHECKPOINT_CONTENT = {
+  head: 'resnet-workbench/head',
+  headTrainingState: 'resnet-workbench/head-training-state',
+  full: 'resnet-workbench/full',
+  fullTrainingState: 'resnet-workbench/full-training-state',
+} as const;
+
 /** Tensors plus string metadata, as a safetensors file holds them. */
 export interface StoredState {
   tensors: StateDict;
