@@ -229,6 +229,39 @@ export const weightsImportResultSchema = z.strictObject({
 });
 
 // ---------------------------------------------------------------------------------------------
+// Files and images (what a browser needs to see the engine's disk)
+
+export const browseEntrySchema = z.strictObject({
+  name: z.string(),
+  path: z.string(),
+  kind: z.enum(['folder', 'file']),
+});
+
+/** An image sent by the UI itself (dropped or picked on the user's own machine), base64-encoded. */
+export const uploadedImageSchema = z.strictObject({
+  /** The file's name, shown in results; not a path. */
+  name: z.string().min(1).max(255),
+  /** The file's bytes in base64 (at most ~20 MB of image). */
+  data: z
+    .string()
+    .min(1)
+    .max(28_000_000)
+    .regex(/^[A-Za-z0-9+/]+={0,2}$/, { message: 'expected base64' }),
+});
+
+export const thumbnailSchema = z.union([
+  z.strictObject({ path: z.string(), dataUrl: z.string(), width: z.number().int().positive(), height: z.number().int().positive() }),
+  z.strictObject({ path: z.string(), error: errorDataSchema }),
+]);
+
+/** One evaluation image of a confusion-matrix cell. */
+export const cellImageSchema = z.strictObject({
+  file: z.string(),
+  /** Softmax probability of the predicted class. */
+  confidence: z.number(),
+});
+
+// ---------------------------------------------------------------------------------------------
 // The maps
 
 export interface CallSchema<P extends z.ZodType = z.ZodType, R extends z.ZodType = z.ZodType> {
@@ -298,7 +331,14 @@ export const CALLS = {
   'models.export': defineCall({
     description: 'Writes a run’s model in another format, with its model card beside it.',
     params: z.strictObject({ runId: runIdSchema, format: exportFormatSchema, out: absolutePathSchema, force: z.boolean().optional() }),
-    result: z.strictObject({ format: exportFormatSchema, path: z.string(), card: z.string() }),
+    result: z.strictObject({
+      format: exportFormatSchema,
+      path: z.string(),
+      /** Where the model card was written. */
+      card: z.string(),
+      /** The model card itself (Markdown). */
+      cardText: z.string(),
+    }),
   }),
   'models.predict': defineCall({
     description: 'Top-k classes of image files from a run (by id) or an exported model (by path).',
@@ -320,6 +360,69 @@ export const CALLS = {
     description: 'Brings a local checkpoint file into the weights folder (for machines without internet).',
     params: z.strictObject({ file: absolutePathSchema, depth: resnetDepthSchema.optional(), variant: weightsVariantSchema.optional() }),
     result: weightsImportResultSchema,
+  }),
+  'files.browse': defineCall({
+    description: 'The folders (and optionally image and checkpoint files) inside a folder the engine may read; the roots when no path is given.',
+    params: z
+      .strictObject({
+        path: absolutePathSchema.optional(),
+        /** Default 'folders'. 'images' adds image files, 'all' every file. */
+        include: z.enum(['folders', 'images', 'all']).default('folders'),
+      })
+      .optional(),
+    result: z.strictObject({
+      /** The folder listed; null when the roots are listed. */
+      path: z.string().nullable(),
+      /** The folder above, when it is still inside a root; null at a root. */
+      parent: z.string().nullable(),
+      /** Where browsing may start (browser mode: its data roots and the runs folder). */
+      roots: z.array(z.string()),
+      /** Folders first, then files, each sorted by name; hidden entries are left out. */
+      entries: z.array(browseEntrySchema),
+      /** True when the folder held more entries than were listed (at most 2000). */
+      truncated: z.boolean(),
+    }),
+  }),
+  'images.thumbnails': defineCall({
+    description: 'Small previews of image files (JPEG data URLs), for scan reports and galleries.',
+    params: z.strictObject({
+      paths: z.array(absolutePathSchema).min(1).max(200),
+      /** Longest side in pixels. Default 128. */
+      size: z.number().int().min(16).max(512).default(128),
+    }),
+    result: z.strictObject({ thumbnails: z.array(thumbnailSchema) }),
+  }),
+  'models.classify': defineCall({
+    description: 'Top-k classes of images sent with the call (dropped or picked in the UI), from a run or an exported model.',
+    params: z.strictObject({
+      /** A run id, or the absolute path of a run folder or of anything models.export wrote. */
+      model: z.string().min(1).max(4096),
+      images: z.array(uploadedImageSchema).min(1).max(32),
+      /** Default 5. */
+      topK: z.number().int().min(1).max(1000).default(5),
+    }),
+    result: z.strictObject({ labels: z.array(z.string()), predictions: z.array(filePredictionSchema) }),
+  }),
+  'runs.images': defineCall({
+    description: 'The evaluation images of one confusion-matrix cell (actual × predicted) at an epoch, most confident first.',
+    params: z.strictObject({
+      runId: runIdSchema,
+      /** Default: the latest evaluated epoch. Per-image results are kept for the latest and the best epoch. */
+      epoch: z.number().int().min(1).optional(),
+      /** Class indices (rows and columns of the matrix). */
+      actual: z.number().int().min(0),
+      predicted: z.number().int().min(0),
+      /** Default 200. */
+      limit: z.number().int().min(1).max(5000).default(200),
+    }),
+    result: z.strictObject({
+      epoch: z.number().int().min(1),
+      actual: z.string(),
+      predicted: z.string(),
+      /** Images in the cell (the list may be shorter: see `limit`). */
+      total: z.number().int().min(0),
+      images: z.array(cellImageSchema),
+    }),
   }),
 } satisfies Record<`${string}.${string}`, CallSchema>;
 
@@ -383,6 +486,11 @@ export type RunEventRecord = z.output<typeof runEventRecordSchema>;
 export type FilePrediction = z.output<typeof filePredictionSchema>;
 export type WeightsImportResultData = z.output<typeof weightsImportResultSchema>;
 
+export type BrowseEntry = z.output<typeof browseEntrySchema>;
+export type Thumbnail = z.output<typeof thumbnailSchema>;
+export type CellImage = z.output<typeof cellImageSchema>;
+export type UploadedImage = z.output<typeof uploadedImageSchema>;
+
 /** The reply envelope every transport carries. */
 export type Reply<T> = { ok: true; value: T } | { ok: false; error: ErrorData };
 
@@ -405,7 +513,34 @@ type GroupMethods<G extends string> = {
  */
 export type WorkbenchApi = { readonly [G in CallGroup]: GroupMethods<G> } & {
   on<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): Unsubscribe;
+  /**
+   * Native open dialogs: present in the desktop app only. A browser cannot name files on the engine's
+   * machine, so there the UI browses with `files.browse` instead.
+   */
+  readonly dialogs?: DesktopDialogs;
 };
+
+/** What a native open dialog should offer. */
+export const pickPathsOptionsSchema = z.strictObject({
+  kind: z.enum(['folder', 'file']),
+  title: z.string().max(200).optional(),
+  /** File-type filters, e.g. `[{ name: 'Images', extensions: ['png', 'jpg'] }]`. */
+  filters: z
+    .array(z.strictObject({ name: z.string().max(100), extensions: z.array(z.string().regex(/^[A-Za-z0-9*]{1,16}$/)).max(30) }))
+    .max(10)
+    .optional(),
+  /** Default false. */
+  multiple: z.boolean().optional(),
+});
+export type PickPathsOptions = z.input<typeof pickPathsOptionsSchema>;
+
+export interface DesktopDialogs {
+  /** The chosen absolute paths; empty when the user cancelled. */
+  pickPaths(options: PickPathsOptions): Promise<string[]>;
+}
+
+/** The IPC channel of the native open dialog (desktop app only; not a contract call). */
+export const PICK_PATHS_CHANNEL = 'workbench:dialog:pick-paths';
 
 /** What an implementation of the contract provides: one function per call, on validated params. */
 export type WorkbenchHandlers = {
