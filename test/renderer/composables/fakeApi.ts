@@ -1,9 +1,11 @@
 /**
  * A WorkbenchApi for the composables' tests: `emit` plays an engine event to the listeners,
  * `listenerCount` tells whether subscriptions were ended, and runs.get/list/cancel reply from
- * values the test sets (runs.get can be held back to let live events overlap a catch-up).
+ * values the test sets (runs.get can be held back to let live events overlap a catch-up); any other
+ * call answers through `handle(call, answer)`.
  */
-import type { CallResult, EventName, EventPayload, Reply, WorkbenchApi } from '../../../src-main/common/contract';
+import type { CallName, CallParamsInput, CallResult, EventName, EventPayload, Reply, WorkbenchApi } from '../../../src-main/common/contract';
+import { splitCallName } from '../../../src-main/common/contract';
 import type { RunEvent } from '../../../src-main/common/runEvents';
 
 type RunDetail = CallResult<'runs.get'>;
@@ -23,6 +25,10 @@ export interface FakeApi {
   release: () => void;
   listReply: Reply<CallResult<'runs.list'>>;
   cancelReply: Reply<CallResult<'runs.cancel'>>;
+  /** Replaces one call's implementation; the params of every call to it are kept in `received`. */
+  handle: <C extends CallName>(call: C, answer: (params: CallParamsInput<C>) => Reply<CallResult<C>> | Promise<Reply<CallResult<C>>>) => void;
+  /** Params of the calls set up with `handle`, by call name, oldest first. */
+  received: Partial<Record<CallName, unknown[]>>;
 }
 
 export function runDetail(runId: string, status: RunDetail['status'], events: RunEvent[]): RunDetail {
@@ -52,24 +58,41 @@ export function createFakeApi(): FakeApi {
     },
     listReply: { ok: true, value: { runs: [] } },
     cancelReply: { ok: true, value: { cancelled: true } },
+    getReplies: {},
+    imagesCalls: [],
+    imagesReply: { ok: false, error: { code: 'NOT_FOUND', message: 'no reply set' } },
+    thumbnailCalls: [],
+    thumbnailsReply: null,
     emit: (event, payload) => {
       for (const listener of listeners.get(event) ?? []) listener(payload);
     },
     emitRun: (event) => fake.emit(event.event, event.payload),
     listenerCount: () => [...listeners.values()].reduce((total, set) => total + set.size, 0),
+    received: {},
+    handle: (call, answer) => {
+      const { group, method } = splitCallName(call);
+      const methods = fake.api[group] as unknown as Record<string, (params: unknown) => Promise<unknown>>;
+      methods[method] = async (params: unknown) => {
+        (fake.received[call] ??= []).push(params);
+        return (answer as (params: unknown) => unknown)(params);
+      };
+    },
   };
   fake.api = {
     engine: { info: unused },
-    models: { catalog: unused, export: unused, predict: unused },
+    models: { catalog: unused, export: unused, predict: unused, classify: unused },
     weights: { list: unused, download: unused, import: unused },
     dataset: { scan: unused },
+    files: { browse: unused },
+    images: { thumbnails: unused },
     runs: {
       start: unused,
-      get: async () => {
+      images: unused,
+      get: async (params) => {
         fake.calls.get += 1;
         // The reply is taken when the call is answered, as a real engine would read its history then.
         if (fake.holdGet) await new Promise<void>((resolve) => pending.push(resolve));
-        return structuredClone(fake.getReply);
+        return structuredClone(fake.getReplies[params.runId] ?? fake.getReply);
       },
       list: async () => {
         fake.calls.list += 1;
@@ -78,6 +101,10 @@ export function createFakeApi(): FakeApi {
       cancel: async () => {
         fake.calls.cancel += 1;
         return fake.cancelReply;
+      },
+      images: async (params) => {
+        fake.imagesCalls.push(params);
+        return structuredClone(fake.imagesReply);
       },
     },
     on: (event, listener) => {
