@@ -58,11 +58,6 @@ export function createFakeApi(): FakeApi {
     },
     listReply: { ok: true, value: { runs: [] } },
     cancelReply: { ok: true, value: { cancelled: true } },
-    getReplies: {},
-    imagesCalls: [],
-    imagesReply: { ok: false, error: { code: 'NOT_FOUND', message: 'no reply set' } },
-    thumbnailCalls: [],
-    thumbnailsReply: null,
     emit: (event, payload) => {
       for (const listener of listeners.get(event) ?? []) listener(payload);
     },
@@ -88,11 +83,11 @@ export function createFakeApi(): FakeApi {
     runs: {
       start: unused,
       images: unused,
-      get: async (params) => {
+      get: async () => {
         fake.calls.get += 1;
         // The reply is taken when the call is answered, as a real engine would read its history then.
         if (fake.holdGet) await new Promise<void>((resolve) => pending.push(resolve));
-        return structuredClone(fake.getReplies[params.runId] ?? fake.getReply);
+        return structuredClone(fake.getReply);
       },
       list: async () => {
         fake.calls.list += 1;
@@ -101,10 +96,6 @@ export function createFakeApi(): FakeApi {
       cancel: async () => {
         fake.calls.cancel += 1;
         return fake.cancelReply;
-      },
-      images: async (params) => {
-        fake.imagesCalls.push(params);
-        return structuredClone(fake.imagesReply);
       },
     },
     on: (event, listener) => {
