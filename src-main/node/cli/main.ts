@@ -8,9 +8,10 @@ import { registerExport } from './commands/export';
 import { registerInfo } from './commands/info';
 import { registerPredict } from './commands/predict';
 import { registerScan } from './commands/scan';
+import { registerServe } from './commands/serve';
 import { registerTrain } from './commands/train';
 import { registerWeights } from './commands/weights';
-import { NotAvailableError, registerPlanned, type CliContext } from './context';
+import { NotAvailableError, type CliContext } from './context';
 import { UsageError } from './usage';
 import { APP_VERSION } from '../appVersion';
 
@@ -32,7 +33,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerPredict(program, ctx);
   registerExport(program, ctx);
   registerWeights(program, ctx);
-  registerPlanned(program, 'serve', 'serve the workbench UI to a browser');
+  registerServe(program, ctx);
   registerDemo(program, ctx);
   // Sub-commands inherit the error handling above.
   for (const command of program.commands) {

@@ -1,0 +1,73 @@
+/**
+ * Which folders a browser may make the engine read and write: its data roots (`--data-root`, default
+ * the current folder) and the runs folder. Every path is resolved with realpath before it is
+ * compared, so a symbolic link inside a root cannot lead outside it.
+ */
+import { mkdir, realpath, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { WorkbenchError } from '../../common/errors';
+import type { PathPolicy } from '../service/pathPolicy';
+
+export interface DataRoots {
+  /** The data roots, resolved (realpath), in the order given, without duplicates. */
+  dataRoots: string[];
+  /** The runs folder, resolved. */
+  runsRoot: string;
+  /** Where browsing starts: the data roots, then the runs folder (once). */
+  browseRoots: string[];
+}
+
+/**
+ * Resolves the data roots (each must be an existing folder) and the runs folder (created when
+ * missing, as the first run would).
+ */
+export async function resolveDataRoots(dataRoots: readonly string[], runsRoot: string): Promise<DataRoots> {
+  if (dataRoots.length === 0) throw new WorkbenchError('BAD_INPUT', 'At least one data root is needed.');
+  const resolved: string[] = [];
+  for (const root of dataRoots) {
+    const absolute = path.resolve(root);
+    const info = await stat(absolute).catch(() => undefined);
+    if (!info) throw new WorkbenchError('NOT_FOUND', `The data root '${absolute}' does not exist.`);
+    if (!info.isDirectory()) throw new WorkbenchError('BAD_INPUT', `The data root '${absolute}' is not a folder.`);
+    const real = await realpath(absolute);
+    if (!resolved.includes(real)) resolved.push(real);
+  }
+  await mkdir(runsRoot, { recursive: true });
+  const runs = await realpath(runsRoot);
+  return { dataRoots: resolved, runsRoot: runs, browseRoots: resolved.includes(runs) ? resolved : [...resolved, runs] };
+}
+
+/**
+ * The real path of `target`; for a path that does not exist yet (an export's output), the real path
+ * of its nearest existing ancestor with the rest appended.
+ */
+export async function realPathOf(target: string): Promise<string> {
+  const rest: string[] = [];
+  let current = path.resolve(target);
+  for (;;) {
+    try {
+      return path.join(await realpath(current), ...rest);
+    } catch {
+      const parent = path.dirname(current);
+      if (parent === current) return path.join(current, ...rest);
+      rest.unshift(path.basename(current));
+      current = parent;
+    }
+  }
+}
+
+/** Whether `target` is `root` or inside it (both already resolved). */
+export function isInside(root: string, target: string): boolean {
+  const relative = path.relative(root, target);
+  return relative === '' || (relative !== '..' && !relative.startsWith(`..${path.sep}`) && !path.isAbsolute(relative));
+}
+
+/** The service's PathPolicy for browser mode: paths (after realpath) inside a root only. */
+export function dataRootsPolicy(roots: DataRoots): PathPolicy {
+  return async (absolutePath) => {
+    const real = await realPathOf(absolutePath);
+    if (roots.browseRoots.some((root) => isInside(root, real))) return;
+    const shown = real === absolutePath ? `'${absolutePath}'` : `'${absolutePath}' (which leads to '${real}')`;
+    throw new WorkbenchError('BAD_INPUT', `${shown} is outside the folders this server may use: ${roots.browseRoots.join(', ')}.`);
+  };
+}
