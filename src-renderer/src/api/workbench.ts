@@ -1,9 +1,11 @@
 /**
  * The renderer's only way to the engine. In the desktop app the preload puts the contract's API on
- * `window.workbench`; the browser mode will provide the same `WorkbenchApi` over a WebSocket.
+ * `window.workbench`; in browser mode the same `WorkbenchApi` comes over a WebSocket to the page's
+ * own server.
  */
 import type { ErrorData } from '../../../src-main/common/errors';
 import type { Reply, WorkbenchApi } from '../../../src-main/common/contract';
+import { createWebSocketClient, type WebSocketClient } from './websocketClient';
 
 declare global {
   interface Window {
@@ -22,11 +24,20 @@ export class ApiError extends Error {
   }
 }
 
+let sharedClient: WebSocketClient | undefined;
+
+/**
+ * Browser mode's one connection, made on first use and shared by the whole page (its `connection`
+ * state is what a status indicator shows).
+ */
+export function webSocketClient(): WebSocketClient {
+  sharedClient ??= createWebSocketClient();
+  return sharedClient;
+}
+
+/** The desktop app's `window.workbench`, or else browser mode's WebSocket client. */
 export function workbenchApi(): WorkbenchApi {
-  if (!window.workbench) {
-    throw new ApiError({ code: 'NOT_AVAILABLE', message: 'The workbench engine is not connected to this page.' });
-  }
-  return window.workbench;
+  return window.workbench ?? webSocketClient().api;
 }
 
 /** The value of a successful reply; a failed one becomes an ApiError. */
