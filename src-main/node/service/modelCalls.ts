@@ -1,10 +1,12 @@
-/** `models.export` and `models.predict`: a run's model written out, or asked about image files. */
+/** `models.export`, `models.predict` and `models.classify`: a run's model written out, or asked about images. */
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { runIdSchema, type CallParams, type CallResult, type FilePrediction } from '../../common/contract';
 import { WorkbenchError } from '../../common/errors';
 import { exportRun } from '../export/exportRun';
 import { classifyWithModel, loadModelForPrediction } from '../export/loadModel';
-import type { LoadRunOptions } from '../export/loadRunModel';
+import type { LoadedModel, LoadRunOptions } from '../export/loadRunModel';
 import type { ExportFormat } from '../export/modelCard';
 import type { PathChecker } from './pathPolicy';
 
@@ -20,7 +22,7 @@ export async function exportModel(
 ): Promise<CallResult<'models.export'>> {
   const out = await paths.writable(params.out, 'the export');
   const result = await exportRun({ ...options, run: params.folder, format: params.format, out, force: params.force ?? false });
-  return { format: result.format, path: result.path, card: result.card };
+  return { format: result.format, path: result.path, card: result.card, cardText: await readFile(result.card, 'utf8') };
 }
 
 /**
@@ -35,22 +37,56 @@ async function resolveModel(model: string, paths: PathChecker, runFolder: (runId
   return runFolder(model);
 }
 
-export async function predictFiles(
-  params: CallParams<'models.predict'>,
-  paths: PathChecker,
-  options: LoadRunOptions & { runFolder: (runId: string) => Promise<string> },
-): Promise<CallResult<'models.predict'>> {
-  const files: string[] = [];
-  for (const file of params.files) files.push(await paths.existing(file, 'file', 'The image'));
-  const reference = await resolveModel(params.model, paths, options.runFolder);
-  const loaded = await loadModelForPrediction(reference, { ...(options.runsRoot !== undefined ? { runsRoot: options.runsRoot } : {}), ...(options.weightsFolder !== undefined ? { weightsFolder: options.weightsFolder } : {}) });
+type ModelCallOptions = LoadRunOptions & { runFolder: (runId: string) => Promise<string> };
+
+/** Loads the model a call names, runs `use` with it and frees it. */
+async function withModel<T>(model: string, paths: PathChecker, options: ModelCallOptions, use: (loaded: LoadedModel) => Promise<T>): Promise<T> {
+  const reference = await resolveModel(model, paths, options.runFolder);
+  const loaded = await loadModelForPrediction(reference, {
+    ...(options.runsRoot !== undefined ? { runsRoot: options.runsRoot } : {}),
+    ...(options.weightsFolder !== undefined ? { weightsFolder: options.weightsFolder } : {}),
+  });
   try {
-    const predictions: FilePrediction[] = [];
-    for await (const p of classifyWithModel(loaded, files, { topK: params.topK })) {
-      predictions.push('error' in p ? { file: p.file, error: { ...p.error } } : { file: p.file, top: p.top.map((t) => ({ ...t })) });
-    }
-    return { labels: [...loaded.classes], predictions };
+    return await use(loaded);
   } finally {
     loaded.model.dispose();
   }
+}
+
+async function classifyFiles(loaded: LoadedModel, files: readonly string[], topK: number, nameOf: (file: string) => string): Promise<CallResult<'models.predict'>> {
+  const predictions: FilePrediction[] = [];
+  for await (const p of classifyWithModel(loaded, files, { topK })) {
+    const file = nameOf(p.file);
+    predictions.push('error' in p ? { file, error: { ...p.error } } : { file, top: p.top.map((t) => ({ ...t })) });
+  }
+  return { labels: [...loaded.classes], predictions };
+}
+
+export async function predictFiles(params: CallParams<'models.predict'>, paths: PathChecker, options: ModelCallOptions): Promise<CallResult<'models.predict'>> {
+  const files: string[] = [];
+  for (const file of params.files) files.push(await paths.existing(file, 'file', 'The image'));
+  return withModel(params.model, paths, options, (loaded) => classifyFiles(loaded, files, params.topK, (file) => file));
+}
+
+/**
+ * Images sent with the call are written to a private temporary folder (the image pipeline reads
+ * files) under names of our own — the sender's name is only a label — and removed afterwards.
+ */
+export async function classifyUploads(params: CallParams<'models.classify'>, paths: PathChecker, options: ModelCallOptions): Promise<CallResult<'models.classify'>> {
+  return withModel(params.model, paths, options, async (loaded) => {
+    const folder = await mkdtemp(path.join(tmpdir(), 'resnet-workbench-classify-'));
+    try {
+      const names = new Map<string, string>();
+      const files: string[] = [];
+      for (const [index, image] of params.images.entries()) {
+        const file = path.join(folder, `image-${index}`);
+        await writeFile(file, Buffer.from(image.data, 'base64'), { mode: 0o600 });
+        names.set(file, image.name);
+        files.push(file);
+      }
+      return await classifyFiles(loaded, files, params.topK, (file) => names.get(file) ?? path.basename(file));
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
+  });
 }

@@ -14,11 +14,12 @@ import type { CallResult, RunEventRecord, RunStatus, RunSummary } from '../../co
 import { WorkbenchError, toErrorData } from '../../common/errors';
 import type { RunConfig } from '../../common/runConfig';
 import { runsFolder } from '../appPaths';
-import { trainRun } from '../train/trainer';
+import { trainRun, type RunReport } from '../train/trainer';
 import { openRunFolder, type RunRecord } from '../train/runFolder';
 import type { EnsureWeightsOptions } from '../weights/weightsStore';
 import type { PathChecker } from './pathPolicy';
 import { readEventRecords, readLastEvent, readRunReport, statusOnDisk } from './runHistory';
+import { runInTrainerProcess, type TrainerChannel } from './trainerHost';
 
 export interface RunManagerOptions {
   /** Where run folders go. Default: `runsFolder()`, read at each call (so RESNET_WORKBENCH_DATA applies). */
@@ -28,6 +29,8 @@ export interface RunManagerOptions {
   paths: PathChecker;
   /** Receives every run event, with the run's id, in the order the trainer sent them. */
   emit: (event: RunEventRecord) => void;
+  /** Starts a trainer process per run; without it runs train in this process. */
+  spawnTrainer?: () => TrainerChannel;
 }
 
 interface RegisteredRun {
@@ -111,15 +114,8 @@ export class RunManager {
       if (!run.folderExists) run.early.push(record);
       this.options.emit(record);
     };
-    run.done = trainRun({
-      config,
-      runsRoot: this.runsRoot,
-      outFolder: folder,
-      signal: controller.signal,
-      ...(this.options.weightsOptions ? { weightsOptions: this.options.weightsOptions } : {}),
-      // The trainer already throttles run.batch to about 8 a second; they are forwarded as they come.
-      onEvent,
-    }).then(
+    // The trainer already throttles run.batch to about 8 a second; they are forwarded as they come.
+    run.done = this.train(runId, config, folder, controller.signal, onEvent).then(
       () => {
         run.status = 'finished';
         run.ended = true;
@@ -137,6 +133,23 @@ export class RunManager {
       },
     );
     return { runId, folder };
+  }
+
+  /** Trains in a trainer process when one can be started, else in this process. */
+  private async train(runId: string, config: RunConfig, folder: string, signal: AbortSignal, onEvent: (event: RunEventRecord) => void): Promise<RunReport> {
+    const { spawnTrainer, weightsOptions } = this.options;
+    if (!spawnTrainer) {
+      return await trainRun({ config, runsRoot: this.runsRoot, outFolder: folder, signal, ...(weightsOptions ? { weightsOptions } : {}), onEvent });
+    }
+    // Only plain settings cross to the trainer process; it finds the weights folder the same way.
+    const crossing = {
+      ...(weightsOptions?.folder !== undefined ? { folder: weightsOptions.folder } : {}),
+      ...(weightsOptions?.baseUrl !== undefined ? { baseUrl: weightsOptions.baseUrl } : {}),
+      ...(weightsOptions?.timeoutMs !== undefined ? { timeoutMs: weightsOptions.timeoutMs } : {}),
+    };
+    const trainer = runInTrainerProcess(spawnTrainer(), runId, { config, runsRoot: this.runsRoot, outFolder: folder, weightsOptions: crossing }, onEvent);
+    signal.addEventListener('abort', () => trainer.cancel(), { once: true });
+    return await trainer.done;
   }
 
   /** Cancels every running run and waits until each has ended (an engine shutting down). */

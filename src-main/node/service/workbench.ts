@@ -3,6 +3,7 @@
  * WebSocket, direct calls from the CLI and tests) hand it a call name and whatever arrived; it
  * validates the parameters, runs the call, validates the result and answers with a plain envelope.
  */
+import { homedir } from 'node:os';
 import {
   CALLS,
   isCallName,
@@ -27,10 +28,14 @@ import { initBackend } from '../engine/backend';
 import { DEFAULT_WEIGHTS_VARIANT } from '../weights/catalog';
 import { ensureWeights, importWeights, listImportedWeights, listWeights, type EnsureWeightsOptions } from '../weights/weightsStore';
 import { scanDataset } from './datasetScan';
-import { exportModel, predictFiles } from './modelCalls';
+import { cellImages } from './cellImages';
+import { browseFiles } from './fileBrowser';
+import { classifyUploads, exportModel, predictFiles } from './modelCalls';
 import { modelCatalog } from './modelCatalog';
 import { pathChecker, type PathChecker, type PathPolicy } from './pathPolicy';
 import { RunManager } from './runManager';
+import { thumbnails } from './thumbnails';
+import type { TrainerChannel } from './trainerHost';
 
 /** One event as the service emits it; transports forward `event` and `payload` as they are. */
 export type WorkbenchEvent = { [E in EventName]: { event: E; payload: EventPayload<E> } }[EventName];
@@ -50,6 +55,17 @@ export interface WorkbenchOptions {
    * path is checked to be absolute and before it is touched. Default: every absolute path.
    */
   pathPolicy?: PathPolicy;
+  /**
+   * Where `files.browse` starts, read at each call. Default: the user's home folder (the desktop app
+   * has native dialogs; its browser is a fallback). Browser mode: its data roots and the runs folder.
+   */
+  browseRoots?: () => string[];
+  /**
+   * Starts a trainer process for each run (desktop: an Electron utilityProcess; browser mode: a Node
+   * child process), so no training step runs in the process that serves the UI. Default: none — runs
+   * train in this process (the CLI, and tests that need no second process).
+   */
+  spawnTrainer?: () => TrainerChannel;
 }
 
 export class Workbench {
@@ -73,7 +89,9 @@ export class Workbench {
       weightsOptions: this.weightsStore,
       paths: this.paths,
       emit: (record) => this.emit(record.event, record.payload),
+      ...(options.spawnTrainer ? { spawnTrainer: options.spawnTrainer } : {}),
     });
+    const browseRoots = options.browseRoots ?? (() => [homedir()]);
     const modelOptions = (): { runsRoot: string; weightsFolder?: string } => ({
       runsRoot: this.runs.runsRoot,
       ...(this.weightsStore.folder !== undefined ? { weightsFolder: this.weightsStore.folder } : {}),
@@ -87,10 +105,24 @@ export class Workbench {
       'runs.cancel': (params) => this.runs.cancel(params.runId),
       'runs.get': (params) => this.runs.get(params.runId),
       'runs.list': () => this.runs.list(),
-      'models.export': async (params) => exportModel({ ...params, folder: await this.runs.requireFolder(params.runId) }, this.paths, modelOptions()),
-      'models.predict': (params) => predictFiles(params, this.paths, { ...modelOptions(), runFolder: (runId) => this.runs.requireFolder(runId) }),
+      // Model calls compute with tfjs here: the backend must be chosen first (engine.info does it once).
+      'models.export': async (params) => {
+        await this.engineInfo();
+        return exportModel({ ...params, folder: await this.runs.requireFolder(params.runId) }, this.paths, modelOptions());
+      },
+      'models.predict': async (params) => {
+        await this.engineInfo();
+        return predictFiles(params, this.paths, { ...modelOptions(), runFolder: (runId) => this.runs.requireFolder(runId) });
+      },
       'weights.download': (params) => this.weightsDownload(params.depth, params.variant),
       'weights.import': (params) => this.weightsImport(params),
+      'files.browse': (params) => browseFiles(params, this.paths, browseRoots()),
+      'images.thumbnails': (params) => thumbnails(params, this.paths),
+      'models.classify': async (params) => {
+        await this.engineInfo();
+        return classifyUploads(params, this.paths, { ...modelOptions(), runFolder: (runId) => this.runs.requireFolder(runId) });
+      },
+      'runs.images': async (params) => cellImages(await this.runs.requireFolder(params.runId), params),
     };
   }
 

@@ -8,51 +8,74 @@ export const MAX_MISCLASSIFIED = 200;
 
 export type Evaluation = Omit<RunEventPayload<'run.evaluation'>, 'runId' | 'epoch' | 'split'>;
 
+/** Each evaluation image's outcome, in the evaluation set's order. */
+export interface ImageScores {
+  files: readonly string[];
+  actual: number[];
+  predicted: number[];
+  /** Softmax probability of the predicted class. */
+  confidence: number[];
+  /** Cross-entropy of the image. */
+  loss: number[];
+}
+
 /**
  * @param logits rows × classes, row-major
  * @param labels actual class per row
  * @param files image path per row
  */
-export function evaluateLogits(logits: Float32Array, labels: Int32Array, files: readonly string[], classNames: readonly string[], k = 5): Evaluation {
-  const classes = classNames.length;
-  const n = labels.length;
-  const predicted: number[] = [];
-  const scores: number[][] = [];
-  const wrong: Misclassified[] = [];
-  let lossSum = 0;
-  for (let r = 0; r < n; r++) {
-    const row = Array.from(logits.subarray(r * classes, (r + 1) * classes));
-    const max = Math.max(...row);
-    const logSum = Math.log(row.reduce((a, v) => a + Math.exp(v - max), 0)) + max;
-    const actual = labels[r] as number;
+export function scoreImages(logits: Float32Array, labels: Int32Array, files: readonly string[], classes: number): ImageScores {
+  const scores: ImageScores = { files, actual: [], predicted: [], confidence: [], loss: [] };
+  for (let r = 0; r < labels.length; r++) {
+    const row = logits.subarray(r * classes, (r + 1) * classes);
     let best = 0;
-    row.forEach((v, c) => {
-      if (v > (row[best] as number)) best = c;
-    });
-    const loss = logSum - (row[actual] as number);
-    lossSum += loss;
-    predicted.push(best);
-    scores.push(row);
-    if (best !== actual) {
-      wrong.push({
-        file: files[r] ?? '',
-        actual: classNames[actual] ?? String(actual),
-        predicted: classNames[best] ?? String(best),
-        confidence: Math.exp((row[best] as number) - logSum),
-        loss,
-      });
-    }
+    for (let c = 1; c < classes; c++) if ((row[c] as number) > (row[best] as number)) best = c;
+    const max = row[best] as number;
+    let sum = 0;
+    for (let c = 0; c < classes; c++) sum += Math.exp((row[c] as number) - max);
+    const logSum = Math.log(sum) + max;
+    const actual = labels[r] as number;
+    scores.actual.push(actual);
+    scores.predicted.push(best);
+    scores.confidence.push(Math.exp(max - logSum));
+    scores.loss.push(logSum - (row[actual] as number));
   }
-  const cm = confusionMatrix(classNames, Array.from(labels), predicted);
+  return scores;
+}
+
+/** Accuracy, loss, top-k, confusion matrix, per-class scores and the worst mistakes of scored images. */
+export function evaluateScores(scores: ImageScores, logits: Float32Array, classNames: readonly string[], k = 5): Evaluation {
+  const classes = classNames.length;
+  const n = scores.actual.length;
+  const rows: number[][] = [];
+  for (let r = 0; r < n; r++) rows.push(Array.from(logits.subarray(r * classes, (r + 1) * classes)));
+  const wrong: Misclassified[] = [];
+  for (let r = 0; r < n; r++) {
+    const actual = scores.actual[r] as number;
+    const best = scores.predicted[r] as number;
+    if (best === actual) continue;
+    wrong.push({
+      file: scores.files[r] ?? '',
+      actual: classNames[actual] ?? String(actual),
+      predicted: classNames[best] ?? String(best),
+      confidence: scores.confidence[r] as number,
+      loss: scores.loss[r] as number,
+    });
+  }
+  const cm = confusionMatrix(classNames, scores.actual, scores.predicted);
   const report = classificationReport(cm);
   const topK = Math.min(k, classes);
   return {
     accuracy: report.accuracy,
-    loss: n > 0 ? lossSum / n : 0,
-    topK: { k: topK, accuracy: topKAccuracy(scores, Array.from(labels), topK) },
+    loss: n > 0 ? scores.loss.reduce((a, v) => a + v, 0) / n : 0,
+    topK: { k: topK, accuracy: topKAccuracy(rows, scores.actual, topK) },
     confusionMatrix: cm,
     perClass: report.perClass,
     macroF1: report.macroF1,
     misclassified: wrong.sort((a, b) => b.loss - a.loss).slice(0, MAX_MISCLASSIFIED),
   };
+}
+
+export function evaluateLogits(logits: Float32Array, labels: Int32Array, files: readonly string[], classNames: readonly string[], k = 5): Evaluation {
+  return evaluateScores(scoreImages(logits, labels, files, classNames.length), logits, classNames, k);
 }

@@ -22,7 +22,8 @@ import type { StateDict } from '../weights/stateDict';
 import { assertCheckpointFits, extractStateDict, loadStateDictIntoModel } from '../weights/torchvisionWeights';
 import { ensureWeights, type EnsureWeightsOptions } from '../weights/weightsStore';
 import { prepareRunData, type RunData } from './dataSplit';
-import { evaluateLogits, type Evaluation } from './evaluation';
+import { evaluateLogits, evaluateScores, scoreImages, type Evaluation, type ImageScores } from './evaluation';
+import { writeEpochPredictions } from './epochPredictions';
 import { concatFeatures, extractFeatures, type ExtractedFeatures } from './featureExtraction';
 import { evaluateHead, initialHead, trainHead, type HeadEpochResult, type HeadTrainingState } from './headTrainer';
 import { fineTune, predictLoader } from './fineTuner';
@@ -205,7 +206,8 @@ export async function trainRun(options: TrainRunOptions): Promise<RunReport> {
   let savedCheckpoint: string | null = null;
   const epochStarted = performance.now();
   /** What both modes do after an epoch: events, checkpoints, ETA. */
-  const afterEpoch = async (e: HeadEpochResult, isBest: boolean, evaluation: Evaluation | undefined, resumedAt: number, save: () => Promise<void>): Promise<void> => {
+  const afterEpoch: AfterEpoch = async (e, best, evaluated, resumedAt, save) => {
+    const isBest = best.epoch === e.epoch;
     emit('run.epoch', {
       epoch: e.epoch,
       epochs: config.epochs,
@@ -217,7 +219,10 @@ export async function trainRun(options: TrainRunOptions): Promise<RunReport> {
       seconds: e.seconds,
       best: isBest,
     });
-    if (evaluation) emit('run.evaluation', { epoch: e.epoch, split: data.evalSplit, ...evaluation });
+    if (evaluated) {
+      emit('run.evaluation', { epoch: e.epoch, split: data.evalSplit, ...evaluated.evaluation });
+      await writeEpochPredictions(folder, e.epoch, best.epoch, data.evalSplit, data.classes, evaluated.scores);
+    }
     progress('saving', 0, 1, null);
     await save();
     savedCheckpoint = checkpointPath(folder, 'last');
@@ -280,7 +285,18 @@ export async function trainRun(options: TrainRunOptions): Promise<RunReport> {
 }
 
 type Progress = (phase: RunPhase, done: number, total: number, eta: number | null, message?: string) => void;
-type AfterEpoch = (e: HeadEpochResult, isBest: boolean, evaluation: Evaluation | undefined, resumedAt: number, save: () => Promise<void>) => Promise<void>;
+/** An epoch's evaluation with each image's outcome (for the run folder's per-image results). */
+interface ScoredEvaluation {
+  evaluation: Evaluation;
+  scores: ImageScores;
+}
+
+function scoreEvaluation(logits: Float32Array, labels: Int32Array, files: readonly string[], classes: readonly string[]): ScoredEvaluation {
+  const scores = scoreImages(logits, labels, files, classes.length);
+  return { evaluation: evaluateScores(scores, logits, classes), scores };
+}
+
+type AfterEpoch = (e: HeadEpochResult, best: { epoch: number }, evaluated: ScoredEvaluation | undefined, resumedAt: number, save: () => Promise<void>) => Promise<void>;
 
 interface CommonTraining {
   numClasses: number;
@@ -321,8 +337,8 @@ async function trainLinear(
     ...(resume ? { resume } : {}),
     onEpoch: async (e, logits, state) => {
       const isBest = state.bestEpoch === e.epoch;
-      const evaluation = logits ? evaluateLogits(logits, evalSet.labels, evalSet.paths, data.classes) : undefined;
-      await afterEpoch(e, isBest, evaluation, resume?.epoch ?? 0, async () => {
+      const evaluated = logits ? scoreEvaluation(logits, evalSet.labels, evalSet.paths, data.classes) : undefined;
+      await afterEpoch(e, { epoch: state.bestEpoch }, evaluated, resume?.epoch ?? 0, async () => {
         await saveState(checkpointPath(folder, 'last'), headStateToStored(state, data.classes));
         if (isBest) await saveState(checkpointPath(folder, 'best'), headWeightsToStored(state.best, data.classes, state.bestEpoch));
       });
@@ -378,8 +394,8 @@ async function trainFineTune(
       unfreeze: config.unfreeze,
       ...(resume ? { resume } : {}),
       onEpoch: async (e, evaluated, state) => {
-        const evaluation = evaluateLogits(evaluated.logits, evaluated.labels, evaluated.paths, data.classes);
-        await afterEpoch(e, state.isBest, evaluation, resume?.epoch ?? 0, async () => {
+        const scored = scoreEvaluation(evaluated.logits, evaluated.labels, evaluated.paths, data.classes);
+        await afterEpoch(e, { epoch: state.bestEpoch }, scored, resume?.epoch ?? 0, async () => {
           const weights = extractStateDict(model, config.depth);
           await saveState(checkpointPath(folder, 'last'), fineTuneStateToStored(weights, state, data.classes));
           if (state.isBest) await saveState(checkpointPath(folder, 'best'), { tensors: weights, metadata: fullModelMetadata(data.classes, state.epoch) });

@@ -298,9 +298,9 @@ describe('models', () => {
     await mkdir(outFolder);
     const out = path.join(outFolder, 'colours.onnx');
     const exported = value(await workbench.dispatch('models.export', { runId, format: 'onnx', out }));
-    expect(exported).toEqual({ format: 'onnx', path: out, card: `${out}.md` });
+    expect(exported).toEqual({ format: 'onnx', path: out, card: `${out}.md`, cardText: await readFile(`${out}.md`, 'utf8') });
     expect((await stat(out)).size).toBeGreaterThan(1_000_000);
-    expect(await readFile(`${out}.md`, 'utf8')).toContain('blue');
+    expect(exported.cardText).toContain('blue');
     expectError(await workbench.dispatch('models.export', { runId, format: 'onnx', out }), 'ALREADY_EXISTS');
     expect(value(await workbench.dispatch('models.export', { runId, format: 'onnx', out, force: true })).path).toBe(out);
     expectError(await workbench.dispatch('models.export', { runId, format: 'onnx', out: path.join(root, 'nowhere', 'm.onnx') }), 'NOT_FOUND', 'nowhere');

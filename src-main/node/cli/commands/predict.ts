@@ -15,6 +15,7 @@ import { writeFileAtomic } from '../../io/atomicWrite';
 import type { CliOutput } from '../output';
 import { outputFor, withJsonOption, type CliContext } from '../context';
 import { parseDepth, parseFraction, parsePositiveInt, UsageError } from '../usage';
+import { hasImageExtension } from '../../dataset/imageExtensions';
 
 interface PredictOptions {
   depth?: ResNetDepth;
@@ -28,13 +29,10 @@ interface PredictOptions {
   json?: boolean;
 }
 
-/** Extensions looked for when a folder is given; files named explicitly are sniffed by content instead. */
-const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.webp', '.gif', '.tif', '.tiff', '.avif', '.heic', '.heif', '.bmp']);
-
 async function imagesBelow(folder: string): Promise<string[]> {
   const entries = await readdir(folder, { withFileTypes: true, recursive: true });
   return entries
-    .filter((e) => e.isFile() && !e.name.startsWith('.') && IMAGE_EXTENSIONS.has(path.extname(e.name).toLowerCase()))
+    .filter((e) => e.isFile() && !e.name.startsWith('.') && hasImageExtension(e.name))
     .map((e) => path.join(e.parentPath, e.name))
     .sort();
 }
