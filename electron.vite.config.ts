@@ -1,7 +1,8 @@
 /**
  * electron-vite builds three bundles into out/:
  *   out/main/index.js       the main process, ESM (package.json "type": "module"); every dependency
- *                           stays external so tfjs, sharp and native modules load from node_modules
+ *                           stays external so tfjs, sharp and native modules load from node_modules;
+ *                           beside it trainerProcess.js (a run's utilityProcess) and transformWorker.js
  *   out/preload/index.cjs   the preload, CommonJS with everything bundled: a sandboxed preload can be
  *                           neither an ES module nor require anything but 'electron'
  *   out/renderer/           the Vue app (root src-renderer/)
@@ -56,6 +57,8 @@ export default defineConfig({
         entry: {
           index: resolve(here, 'src-main/electron-main/index.ts'),
           transformWorker: resolve(here, 'src-main/node/dataset/transformWorker.ts'),
+          // Each run trains in a utilityProcess started from this entry.
+          trainerProcess: resolve(here, 'src-main/node/train/trainerProcess.ts'),
         },
       },
     },

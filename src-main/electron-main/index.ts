@@ -1,12 +1,16 @@
 /**
- * The Electron main process: app lifecycle, the one window, its security settings and the IPC
- * transport of the contract. The engine is the same Workbench service the CLI and the browser mode
- * use; this file only wires it to Electron.
+ * The Electron main process: app lifecycle, the one window, its menu, its security settings and the
+ * IPC transport of the contract. The engine is the same Workbench service the CLI and the browser
+ * mode use; this file only wires it to Electron. Training runs in a utilityProcess per run, never here.
  */
-import { app, BrowserWindow, ipcMain, session, type WebContents } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, Menu, session, shell, utilityProcess, type WebContents } from 'electron';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { runsFolder, weightsFolder } from '../node/appPaths';
 import { Workbench } from '../node/service/workbench';
+import { registerDialogHandler } from './dialogs';
 import { registerContractHandlers, sendEvent } from './ipc';
+import { applicationMenuTemplate } from './menu';
+import { utilityTrainerChannel } from './trainerChannel';
 import {
   appEntryFor,
   isAllowedNavigation,
@@ -18,6 +22,8 @@ import {
 /** Built layout (electron-vite): out/main/index.js, out/preload/index.cjs, out/renderer/index.html. */
 const PRELOAD_PATH = fileURLToPath(new URL('../preload/index.cjs', import.meta.url));
 const RENDERER_INDEX_PATH = fileURLToPath(new URL('../renderer/index.html', import.meta.url));
+/** The trainer process's entry, built beside main (electron.vite.config.ts). */
+const TRAINER_ENTRY_PATH = fileURLToPath(new URL('./trainerProcess.js', import.meta.url));
 
 const entry: AppEntry = appEntryFor({
   // Set by `electron-vite dev` only; a packaged app always loads its own files.
@@ -66,13 +72,39 @@ function createWindow(): BrowserWindow {
 function start(): void {
   // The engine keeps weights and runs in the app's data folder unless the variable names another.
   process.env.RESNET_WORKBENCH_DATA ||= app.getPath('userData');
-  const workbench = new Workbench();
+  const workbench = new Workbench({
+    spawnTrainer: () => utilityTrainerChannel(utilityProcess.fork(TRAINER_ENTRY_PATH, [], { serviceName: 'ResNet Workbench trainer', stdio: 'inherit' })),
+  });
 
   lockDownSession();
-  registerContractHandlers(ipcMain, workbench, () => ({
+  const trusted = () => ({
     webContentsIds: new Set(mainWindow && !mainWindow.isDestroyed() ? [mainWindow.webContents.id] : []),
     entry,
-  }));
+  });
+  registerContractHandlers(ipcMain, workbench, trusted);
+  registerDialogHandler(
+    ipcMain,
+    (options) => (mainWindow && !mainWindow.isDestroyed() ? dialog.showOpenDialog(mainWindow, options) : dialog.showOpenDialog(options)),
+    trusted,
+  );
+  Menu.setApplicationMenu(
+    Menu.buildFromTemplate(
+      applicationMenuTemplate({
+        platform: process.platform,
+        isPackaged: app.isPackaged,
+        showRunsFolder: () => void shell.openPath(runsFolder()),
+        showWeightsFolder: () => void shell.openPath(weightsFolder()),
+      }),
+    ),
+  );
+  // A run still training when the app quits is cancelled, keeping its last checkpoint.
+  let closing = false;
+  app.on('before-quit', (event) => {
+    if (closing || !workbench.runs.activeRunId()) return;
+    event.preventDefault();
+    closing = true;
+    void workbench.close().finally(() => app.quit());
+  });
   workbench.onEvent((message) => {
     if (mainWindow && !mainWindow.isDestroyed()) sendEvent((channel, payload) => mainWindow?.webContents.send(channel, payload), message);
   });

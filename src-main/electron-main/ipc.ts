@@ -33,18 +33,34 @@ export function registerContractHandlers(
   log: (message: string) => void = console.warn,
 ): Unsubscribe {
   for (const call of CALL_NAMES) {
-    ipc.handle(callChannel(call), async (event, rawParams) => {
-      const sender = senderFactsOf(event);
-      if (!isTrustedSender(sender, trusted())) {
-        log(`Refused '${call}' from webContents ${sender.webContentsId} at ${sender.frameUrl ?? '(no frame)'}`);
-        throw new UntrustedSenderError(`'${call}' refused: the sender is not the workbench window.`);
-      }
-      return service.dispatch(call, rawParams);
-    });
+    handleFromTrustedSender(ipc, callChannel(call), call, trusted, log, (rawParams) => service.dispatch(call, rawParams));
   }
   return () => {
     for (const call of CALL_NAMES) ipc.removeHandler(callChannel(call));
   };
+}
+
+/**
+ * Registers one IPC handler that refuses a message from anything but our window's main frame
+ * showing our page (the invoke rejects; it gets no answer). Every handler main registers goes
+ * through here, so none can skip the check.
+ */
+export function handleFromTrustedSender(
+  ipc: InvokeRegistry,
+  channel: string,
+  what: string,
+  trusted: () => TrustedSenders,
+  log: (message: string) => void,
+  handler: (rawParams: unknown) => Promise<unknown>,
+): void {
+  ipc.handle(channel, async (event, rawParams) => {
+    const sender = senderFactsOf(event);
+    if (!isTrustedSender(sender, trusted())) {
+      log(`Refused '${what}' from webContents ${sender.webContentsId} at ${sender.frameUrl ?? '(no frame)'}`);
+      throw new UntrustedSenderError(`'${what}' refused: the sender is not the workbench window.`);
+    }
+    return handler(rawParams);
+  });
 }
 
 /** Sends one service event to a window (`webContents.send`), on the event's own channel. */

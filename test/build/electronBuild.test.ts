@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONTENT_SECURITY_POLICY } from '../../src-main/electron-main/security';
-import { CALL_NAMES, callChannel } from '../../src-main/common/contract';
+import { CALL_NAMES, PICK_PATHS_CHANNEL, callChannel } from '../../src-main/common/contract';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const electronVite = path.join(root, 'node_modules/electron-vite/bin/electron-vite.js');
@@ -122,6 +122,13 @@ interface HarnessReport {
   channels: string[];
   exposedName: string;
   apiKeys: string[];
+  picked: string[];
+  badDialog: string | undefined;
+  dialogOptions: Array<Record<string, unknown>>;
+  menu: string[];
+  runStarted: boolean;
+  runOutcome: { event: string; epochsRun?: number; error?: { code: string; message: string } };
+  forks: Array<{ modulePath: string; options: Record<string, unknown> }>;
   catalog: { ok: boolean; value?: { models: { depth: number }[] } };
   engineInfo: { ok: boolean; value?: { backend: string; versions: Record<string, string> } };
   badParams: { ok: boolean; error?: { code: string } };
@@ -163,9 +170,9 @@ describe('the built app, run without Electron', () => {
   });
 
   it('registers one IPC handler per contract call, and the preload exposes one method per call', () => {
-    expect(report.channels.sort()).toEqual(CALL_NAMES.map(callChannel).sort());
+    expect(report.channels.sort()).toEqual([...CALL_NAMES.map(callChannel), PICK_PATHS_CHANNEL].sort());
     expect(report.exposedName).toBe('workbench');
-    expect(report.apiKeys.sort()).toEqual([...new Set(CALL_NAMES.map((c) => c.split('.')[0]!)), 'on'].sort());
+    expect(report.apiKeys.sort()).toEqual([...new Set(CALL_NAMES.map((c) => c.split('.')[0]!)), 'on', 'dialogs'].sort());
   });
 
   it('answers calls from the page through preload and main, with the real engine', () => {
@@ -175,6 +182,19 @@ describe('the built app, run without Electron', () => {
     expect(report.engineInfo.value?.versions.tfjs).toBe('4.22.0');
     expect(report.badParams).toMatchObject({ ok: false, error: { code: 'BAD_INPUT' } });
     expect(report.events.map((e) => e.backend)).toEqual([report.engineInfo.value?.backend]);
+  });
+
+  it('trains a run started from the page in a utility process built beside main, never in main', () => {
+    expect(report.runStarted).toBe(true);
+    expect(report.runOutcome).toEqual({ event: 'run.finished', epochsRun: 1 });
+    expect(report.forks.map((f) => f.modulePath)).toEqual([path.join(outDir, 'main/trainerProcess.js')]);
+  });
+
+  it('opens native dialogs for the page with checked options, and sets the app menu', () => {
+    expect(report.picked).toEqual(['/picked/by/the/user']);
+    expect(report.dialogOptions).toEqual([{ title: 'Train folder', properties: ['openDirectory', 'dontAddToRecent', 'createDirectory'] }]);
+    expect(report.badDialog).toMatch(/kind/);
+    expect(report.menu).toEqual(['File', 'editMenu', 'View', 'windowMenu']);
   });
 
   it('refuses IPC from an iframe, new windows, navigation away, permissions; sets the CSP header', () => {

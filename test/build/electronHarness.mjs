@@ -4,7 +4,8 @@
 // handlers through a fake ipcRenderer. Prints one JSON object describing what happened.
 //   node test/build/electronHarness.mjs <electron-vite outDir> <userData root>
 import { register } from 'node:module';
-import { readFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import vm from 'node:vm';
@@ -19,6 +20,9 @@ const stub = {
   handlers: new Map(),
   windows: [],
   sent: [],
+  forks: [],
+  dialogs: [],
+  opened: [],
   deliverToRenderer(channel, payload) {
     for (const listener of rendererListeners.get(channel) ?? []) listener({ senderId: 0 }, payload);
   },
@@ -79,6 +83,31 @@ const engineInfo = await api.engine.info();
 const badParams = await api.engine.info({ unexpected: true });
 unsubscribe();
 
+// The native dialog, through preload and main's checked handler.
+const picked = await api.dialogs.pickPaths({ kind: 'folder', title: 'Train folder' });
+let badDialog;
+try {
+  await api.dialogs.pickPaths({ kind: 'anything' });
+} catch (error) {
+  badDialog = error.message;
+}
+
+// A tiny run, started from the page: it must train in a utility process, not in main.
+const { default: sharp } = await import('sharp');
+const trainDir = await mkdtemp(path.join(tmpdir(), 'workbench-harness-train-'));
+for (const [name, colour] of [['blue', '#1e3cdc'], ['red', '#dc2828']]) {
+  await mkdir(path.join(trainDir, name));
+  for (let i = 0; i < 4; i++) {
+    await sharp({ create: { width: 24, height: 24, channels: 3, background: colour } }).png().toFile(path.join(trainDir, name, `${i}.png`));
+  }
+}
+const ended = new Promise((resolve) => {
+  api.on('run.finished', (payload) => resolve({ event: 'run.finished', epochsRun: payload.epochsRun }));
+  api.on('run.failed', (payload) => resolve({ event: 'run.failed', error: payload.error }));
+});
+const started = await api.runs.start({ config: { trainDir, weights: 'none', imageSize: 32, epochs: 1, batchSize: 4, augment: false, valSplit: 0.5 } });
+const runOutcome = await ended;
+
 let iframeRefusal;
 try {
   await stub.handlers.get('workbench:call:engine.info')(iframeEvent, undefined);
@@ -118,5 +147,13 @@ console.log(
     permissionGranted,
     permissionCheck: stub.permissionCheckHandler(contents, 'clipboard-read'),
     headers,
+    picked,
+    badDialog,
+    dialogOptions: stub.dialogs,
+    menu: stub.menu,
+    runStarted: started.ok,
+    runOutcome,
+    forks: stub.forks,
   }),
 );
+process.exit(0);

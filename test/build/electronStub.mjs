@@ -1,6 +1,8 @@
 // A stand-in for the 'electron' module, for running the built main bundle in plain Node (Electron
 // cannot run on the build machines). It records what main does with the API; the harness that
 // loads it (electronHarness.mjs) puts the shared record on globalThis.__electronStub first.
+import { fork } from 'node:child_process';
+
 const stub = globalThis.__electronStub;
 
 class FakeWebContents {
@@ -94,5 +96,45 @@ export const session = {
         stub.headersHandler = handler;
       },
     },
+  },
+};
+
+// A utility process is a Node child process with a message port; child_process.fork with structured
+// clone stands in for it (the trainer entry speaks to either).
+export const utilityProcess = {
+  fork: (modulePath, args, options) => {
+    const child = fork(modulePath, args ?? [], { serialization: 'advanced', stdio: 'inherit' });
+    stub.forks.push({ modulePath, options, pid: child.pid });
+    return {
+      postMessage: (message) => child.send(message),
+      on(event, listener) {
+        if (event === 'exit') child.on('exit', (code) => listener(code ?? 1));
+        else child.on(event, listener);
+        return this;
+      },
+      kill: () => child.kill(),
+    };
+  },
+};
+
+export const dialog = {
+  showOpenDialog: async (...args) => {
+    const options = args.at(-1);
+    stub.dialogs.push(options);
+    return { canceled: false, filePaths: ['/picked/by/the/user'] };
+  },
+};
+
+export const Menu = {
+  buildFromTemplate: (template) => ({ template }),
+  setApplicationMenu: (menu) => {
+    stub.menu = menu.template.map((item) => item.label ?? item.role);
+  },
+};
+
+export const shell = {
+  openPath: async (target) => {
+    stub.opened.push(target);
+    return '';
   },
 };
