@@ -27,7 +27,7 @@ const CARD = [
 describe('ModelCard', () => {
   it('draws headings (shifted below the screen’s), lists, code and tables', () => {
     const wrapper = mount(ModelCard, { props: { markdown: CARD, path: '/out/m.onnx.md' } });
-    expect(wrapper.get('[data-testid="model-card"]').exists()).toBe(true);
+    expect(wrapper.find('[data-testid="model-card"]').exists()).toBe(true);
     expect(wrapper.find('.card-path').text()).toBe('Model card: /out/m.onnx.md');
     expect(wrapper.get('h3').text()).toBe('ResNet-18 classifier (2 classes)');
     expect(wrapper.get('h4').text()).toBe('Labels (output order)');
