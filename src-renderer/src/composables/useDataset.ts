@@ -13,6 +13,8 @@ export interface UseDataset {
   scanning: Readonly<Ref<boolean>>;
   /** The last failed scan; cleared by the next scan. */
   error: Readonly<Ref<ApiError | null>>;
+  /** The folders of the last successful scan (the session's choice may have moved on since). */
+  scanned: Readonly<Ref<{ train: string; test: string | null } | null>>;
   /** The report, or null when the scan failed (the error says why). */
   scan: (train: string, test: string | null) => Promise<ScanSummaryData | null>;
 }
@@ -21,6 +23,7 @@ export function useDataset(api: WorkbenchApi): UseDataset {
   const session = useSession();
   const scanning = ref(false);
   const error = ref<ApiError | null>(null);
+  const scanned = ref<{ train: string; test: string | null } | null>(null);
   let generation = 0;
 
   async function scan(train: string, test: string | null): Promise<ScanSummaryData | null> {
@@ -34,6 +37,7 @@ export function useDataset(api: WorkbenchApi): UseDataset {
       session.trainDir = train;
       session.testDir = test;
       session.scan = summary;
+      scanned.value = { train, test };
       return summary;
     } catch (caught) {
       if (mine === generation) {
@@ -46,5 +50,5 @@ export function useDataset(api: WorkbenchApi): UseDataset {
     }
   }
 
-  return { scanning: readonly(scanning), error: readonly(error) as Readonly<Ref<ApiError | null>>, scan };
+  return { scanning: readonly(scanning), error: readonly(error) as Readonly<Ref<ApiError | null>>, scanned: readonly(scanned), scan };
 }
