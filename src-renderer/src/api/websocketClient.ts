@@ -54,6 +54,8 @@ const OPEN = 1;
 interface PendingCall {
   call: CallName;
   resolve: (reply: Reply<unknown>) => void;
+  /** The connection it was sent on; unset while it waits in the queue. */
+  sentOn?: WebSocketLike;
 }
 
 interface QueuedCall {
@@ -136,11 +138,17 @@ export function createWebSocketClient(options: WebSocketClientOptions = {}): Web
     if (call) settle(id, parseReply(call.call, reply));
   };
 
+  const sendOn = (target: WebSocketLike, id: number, text: string): void => {
+    const call = pending.get(id);
+    if (call) call.sentOn = target;
+    target.send(text);
+  };
+
   const flushQueue = (): void => {
     while (queue.length > 0 && socket?.readyState === OPEN) {
       const queued = queue.shift() as QueuedCall;
       clearTimeout(queued.timer);
-      socket.send(queued.text);
+      sendOn(socket, queued.id, queued.text);
     }
   };
 
@@ -176,9 +184,11 @@ export function createWebSocketClient(options: WebSocketClientOptions = {}): Web
     current.onclose = (event) => {
       if (socket !== current) return;
       socket = undefined;
-      // Calls already sent may or may not have run; their replies are gone with the connection.
+      // Calls sent on it may or may not have run; their replies are gone with the connection.
+      // Calls still queued wait for the next one.
       const tooBig = event.code === 1009;
-      for (const id of [...pending.keys()]) {
+      for (const [id, call] of [...pending]) {
+        if (call.sentOn !== current) continue;
         settle(
           id,
           tooBig
@@ -213,7 +223,7 @@ export function createWebSocketClient(options: WebSocketClientOptions = {}): Web
       }
       pending.set(id, { call, resolve });
       if (socket?.readyState === OPEN && queue.length === 0) {
-        socket.send(text);
+        sendOn(socket, id, text);
         return;
       }
       const timer = setTimeout(() => {
