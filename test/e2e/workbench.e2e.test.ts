@@ -1,0 +1,248 @@
+/**
+ * The whole workflow in real Chromium against the real engine: `resnet-workbench serve` on the
+ * bundled Fashion-MNIST sample, the built UI, a user's clicks. Choose the data through the folder
+ * browser, read the scan report, train a short ResNet-18 run and watch it, open a confusion-matrix
+ * cell, cancel a run, reload mid-run and catch up, export ONNX, try images, compare runs.
+ *
+ * Screenshots go to test-results/e2e/ (CI artifacts); with E2E_SCREENSHOTS_TO_DOCS=1 also to
+ * docs/screenshots/ for the README.
+ */
+import { copyFile, mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from './support/chromium';
+import { startServe, type ServeProcess } from './support/serveProcess';
+
+const repo = fileURLToPath(new URL('../../', import.meta.url));
+const sample = path.join(repo, 'resources', 'sample-fashion');
+const artifacts = path.join(repo, 'test-results', 'e2e');
+const docsScreenshots = path.join(repo, 'docs', 'screenshots');
+const TOKEN = 'e2e-token-0123456789abcdefghijklmnopqrstuv';
+
+let appData: string;
+let dataRoot: string;
+let serve: ServeProcess;
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+
+async function screenshot(name: string): Promise<void> {
+  const file = path.join(artifacts, `${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  if (process.env.E2E_SCREENSHOTS_TO_DOCS === '1') {
+    await mkdir(docsScreenshots, { recursive: true });
+    await copyFile(file, path.join(docsScreenshots, `${name}.png`));
+  }
+}
+
+const byTestId = (id: string) => page.locator(`[data-testid="${id}"]`);
+
+/** The number of points a chart has received (MetricsChart's data-points). */
+async function chartPoints(id: string): Promise<number> {
+  return page.evaluate((testid) => {
+    const element = document.querySelector(`[data-testid="${testid}"]`);
+    const holder = element?.hasAttribute('data-points') ? element : element?.querySelector('[data-points]');
+    return Number(holder?.getAttribute('data-points') ?? 0);
+  }, id);
+}
+
+async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 120_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if (await check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`timed out waiting for ${what}\n--- serve output ---\n${serve.output().slice(-4000)}`);
+}
+
+async function goTo(view: string): Promise<void> {
+  await byTestId(`nav-${view}`).click();
+}
+
+/** Opens a PathPicker's folder browser and walks from the data root down `names`. */
+async function chooseFolder(picker: string, names: string[]): Promise<void> {
+  await byTestId(`${picker}-choose`).click();
+  const browserDialog = byTestId('folder-browser');
+  await browserDialog.waitFor();
+  // The roots come first: the data root, then the runs folder.
+  await browserDialog.locator(`[data-testid="browser-entry"][data-name="${dataRoot}"]`).click();
+  for (const name of names) await browserDialog.locator(`[data-testid="browser-entry"][data-name="${name}"]`).click();
+  await byTestId('browser-choose').click();
+  await browserDialog.waitFor({ state: 'hidden' });
+}
+
+async function fillField(name: string, value: string): Promise<void> {
+  const field = byTestId(`field-${name}`);
+  await field.fill(value);
+}
+
+/** Starts a run from the Train screen with random weights (no ImageNet weights can be fetched here). */
+async function startRun(epochs: number): Promise<void> {
+  await goTo('train');
+  await byTestId('weights-none').check();
+  await fillField('epochs', String(epochs));
+  await fillField('imageSize', '32');
+  await byTestId('start-run').click();
+  await byTestId('run-header').waitFor();
+}
+
+async function runStatus(): Promise<string> {
+  return (await byTestId('run-status').getAttribute('class')) ?? '';
+}
+
+function rawRequest(pathName: string, headers: Record<string, string>): Promise<number> {
+  const { hostname, port } = new URL(serve.origin);
+  return new Promise((resolve, reject) => {
+    const req = request({ host: hostname, port, path: pathName, headers }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+beforeAll(async () => {
+  await mkdir(artifacts, { recursive: true });
+  appData = await mkdtemp(path.join(tmpdir(), 'workbench-e2e-app-'));
+  // The data root holds a copy of the sample, so nothing the test does can touch the repository.
+  dataRoot = await mkdtemp(path.join(tmpdir(), 'workbench-e2e-data-'));
+  for (const split of ['train', 'test']) {
+    for (const cls of await readdir(path.join(sample, split))) {
+      await mkdir(path.join(dataRoot, 'fashion', split, cls), { recursive: true });
+      for (const file of await readdir(path.join(sample, split, cls))) await copyFile(path.join(sample, split, cls, file), path.join(dataRoot, 'fashion', split, cls, file));
+    }
+  }
+  serve = await startServe({ dataRoots: [dataRoot], appData, token: TOKEN });
+  browser = await launchChromium();
+  context = await browser.newContext({ viewport: { width: 1360, height: 900 } });
+  page = await context.newPage();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  const code = await serve?.stop();
+  expect(code).toBe(0);
+  await rm(appData, { recursive: true, force: true });
+  await rm(dataRoot, { recursive: true, force: true });
+});
+
+describe('browser mode, end to end', () => {
+  it('gives nothing to a browser without the token, or to a foreign Host', async () => {
+    const stranger = await browser.newContext();
+    const response = await (await stranger.newPage()).goto(serve.origin);
+    expect(response?.status()).toBe(401);
+    const wrong = await (await stranger.newPage()).goto(`${serve.origin}/?token=wrong`);
+    expect(wrong?.status()).toBe(401);
+    await stranger.close();
+    expect(await rawRequest(`/?token=${TOKEN}`, { Host: 'evil.example:80' })).toBeGreaterThanOrEqual(400);
+  });
+
+  it('opens with the token (which leaves the address bar) and shows the engine', async () => {
+    await page.goto(serve.url);
+    expect(new URL(page.url()).search).toBe('');
+    await byTestId('engine-badge').waitFor();
+    await waitFor('the backend name', async () => /wasm|cpu|tensorflow/i.test((await byTestId('engine-backend').textContent()) ?? ''));
+  });
+
+  it('chooses the sample through the folder browser and reads the scan report', async () => {
+    await goTo('data');
+    await chooseFolder('train-dir', ['fashion', 'train']);
+    await chooseFolder('test-dir', ['fashion', 'test']);
+    await byTestId('scan').click();
+    await byTestId('scan-report').waitFor({ timeout: 60_000 });
+    await expect.poll(() => byTestId('class-row').count()).toBe(5);
+    expect(await byTestId('total-train').textContent()).toContain('400');
+    await byTestId('class-thumbnails').locator('img').first().waitFor({ timeout: 60_000 });
+    await screenshot('data');
+  });
+
+  it('refuses a folder outside the data roots, saying which roots are allowed', async () => {
+    await byTestId('train-dir-input').fill('/etc');
+    await byTestId('scan').click();
+    await byTestId('scan-error').waitFor();
+    expect(await byTestId('scan-error').textContent()).toContain(dataRoot);
+    await byTestId('train-dir-input').fill(path.join(dataRoot, 'fashion', 'train'));
+  });
+
+  it('trains a short ResNet-18 run and shows it live: charts, matrix, per-class table, gallery', async () => {
+    await startRun(3);
+    await waitFor('batch-loss points', async () => (await chartPoints('chart-batch-loss')) > 0);
+    await waitFor('the first epoch', async () => (await chartPoints('chart-epoch-accuracy')) > 0);
+    await byTestId('confusion-matrix').waitFor();
+    const firstEpochPoints = await chartPoints('chart-epoch-accuracy');
+    await waitFor('the run to finish', async () => (await runStatus()).includes('finished'), 240_000);
+    expect(await chartPoints('chart-epoch-accuracy')).toBeGreaterThan(firstEpochPoints);
+    await expect.poll(() => byTestId('per-class-row').count()).toBe(5);
+    await byTestId('run-summary').waitFor();
+    await screenshot('run');
+
+    // The fullest cell of the matrix opens a gallery of exactly its images.
+    const cells = byTestId('cm-cell');
+    const counts = await cells.evaluateAll((elements) => elements.map((e) => Number(/\d+/.exec(e.getAttribute('aria-label') ?? '')?.[0] ?? 0)));
+    const fullest = counts.indexOf(Math.max(...counts));
+    await cells.nth(fullest).click();
+    await byTestId('image-gallery').waitFor();
+    await expect.poll(() => byTestId('gallery-item').count(), { timeout: 30_000 }).toBe(Math.min(counts[fullest]!, 200));
+    await byTestId('gallery-item').first().locator('img').waitFor({ timeout: 30_000 });
+    await screenshot('gallery');
+    await byTestId('gallery-close').click();
+  });
+
+  it('cancels a run, then starts another and catches up after a reload mid-run', async () => {
+    await startRun(200);
+    await waitFor('batches of the long run', async () => (await chartPoints('chart-batch-loss')) > 0);
+    await byTestId('cancel-run').click();
+    await waitFor('the run to read cancelled', async () => (await runStatus()).includes('cancelled'), 60_000);
+
+    await startRun(4);
+    await waitFor('the first epoch of the new run', async () => (await chartPoints('chart-epoch-accuracy')) > 0);
+    const before = await chartPoints('chart-batch-loss');
+    await page.reload();
+    // The reloaded page finds the running run and catches up with its history.
+    await byTestId('run-header').waitFor({ timeout: 30_000 });
+    await waitFor('the caught-up history', async () => (await chartPoints('chart-batch-loss')) >= before);
+    await waitFor('the run to finish', async () => (await runStatus()).includes('finished'), 240_000);
+    expect(await chartPoints('chart-epoch-accuracy')).toBeGreaterThanOrEqual(4);
+  });
+
+  it('exports the run as ONNX with its model card', async () => {
+    await goTo('export');
+    for (const format of ['tfjs', 'pth', 'safetensors']) await byTestId(`export-format-${format}`).uncheck();
+    await byTestId('export-format-onnx').check();
+    await byTestId('export-run').click();
+    const result = page.locator('[data-testid="export-result"][data-format="onnx"]');
+    await result.waitFor({ timeout: 120_000 });
+    const shown = (await result.textContent()) ?? '';
+    const onnxPath = /(\/\S+\.onnx)/.exec(shown)?.[1];
+    expect(onnxPath, shown).toBeDefined();
+    expect((await stat(onnxPath!)).size).toBeGreaterThan(1_000_000);
+    await byTestId('model-card').waitFor();
+    expect(await byTestId('model-card').textContent()).toContain('ONNX');
+    await screenshot('export');
+  });
+
+  it('tries images dropped from this computer', async () => {
+    await goTo('try');
+    const images = ['bag', 'sneaker'].map((cls) => path.join(sample, 'test', cls));
+    const files = await Promise.all(images.map(async (folder) => path.join(folder, (await readdir(folder))[0]!)));
+    await byTestId('try-file-input').setInputFiles(files);
+    await expect.poll(() => byTestId('prediction').count(), { timeout: 60_000 }).toBe(2);
+    await screenshot('try-it');
+  });
+
+  it('lists the runs and compares two', async () => {
+    await goTo('history');
+    await expect.poll(() => byTestId('history-row').count()).toBe(3);
+    const checks = byTestId('compare-check');
+    await checks.nth(0).check();
+    await checks.nth(2).check();
+    await byTestId('compare-runs').click();
+    await byTestId('compare-chart').waitFor();
+    await screenshot('history');
+  });
+});
