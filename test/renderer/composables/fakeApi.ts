@@ -68,7 +68,9 @@ export function createFakeApi(): FakeApi {
       const { group, method } = splitCallName(call);
       const methods = fake.api[group] as unknown as Record<string, (params: unknown) => Promise<unknown>>;
       methods[method] = async (params: unknown) => {
-        (fake.received[call] ??= []).push(params);
+        const received: unknown[] = fake.received[call] ?? [];
+        received.push(params);
+        fake.received[call] = received;
         return (answer as (params: unknown) => unknown)(params);
       };
     },

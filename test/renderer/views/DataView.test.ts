@@ -42,7 +42,7 @@ describe('DataView', () => {
     expect(fake.received['dataset.scan']).toEqual([{ train: '/data/train', test: '/data/test' }]);
     const session = useSession();
     expect(session.scan?.images).toBe(160);
-    expect(wrapper.get('[data-testid="scan-report"]').exists()).toBe(true);
+    expect(wrapper.find('[data-testid="scan-report"]').exists()).toBe(true);
     expect(wrapper.get('[data-testid="total-train"]').text()).toBe('160');
     expect(wrapper.find('[data-testid="leakage-warning"]').exists()).toBe(true);
     expect(wrapper.find('[data-testid="imbalance-warning"]').exists()).toBe(true);
