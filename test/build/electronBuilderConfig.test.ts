@@ -72,3 +72,25 @@ describe('electron-builder.yml', () => {
     expect(metadata).toMatchObject({ format: 'png', width: 512, height: 512 });
   });
 });
+
+describe('the release workflow', () => {
+  interface Workflow {
+    on: { push: { tags: string[] } };
+    jobs: Record<string, { 'runs-on': string; needs?: string; strategy?: { matrix: { include: Array<{ os: string; target: string }> } }; steps: Array<{ run?: string }> }>;
+  }
+  const workflow = yaml.load(readFileSync(`${root}/.github/workflows/release.yml`, 'utf8')) as Workflow;
+
+  it('packages on a Windows, a macOS and a Linux runner, after the tests pass, from a version tag', () => {
+    expect(workflow.on.push.tags).toEqual(['v*']);
+    const pack = workflow.jobs.package!;
+    expect(pack.needs).toBe('test');
+    expect(pack.strategy?.matrix.include.map((m) => [m.os.split('-')[0], m.target])).toEqual([
+      ['windows', '--win'],
+      ['macos', '--mac'],
+      ['ubuntu', '--linux'],
+    ]);
+    const commands = pack.steps.flatMap((s) => (s.run ? [s.run] : []));
+    expect(commands).toEqual(['npm ci', 'npx electron-vite build', 'npx electron-builder ${{ matrix.target }} --publish never']);
+    expect(workflow.jobs.test!.steps.some((s) => s.run === 'npm test')).toBe(true);
+  });
+});
