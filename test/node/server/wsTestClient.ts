@@ -51,7 +51,7 @@ export class TestSocket {
   }
 
   /** The first message (already received or still to come) that matches. */
-  next<M extends Message>(match: (message: Message) => message is M, timeoutMs = 30_000): Promise<M>;
+  next<M extends Message>(match: (message: Message) => message is M, timeoutMs?: number): Promise<M>;
   next(match: (message: Message) => boolean, timeoutMs?: number): Promise<Message>;
   next(match: (message: Message) => boolean, timeoutMs = 30_000): Promise<Message> {
     return new Promise((resolve, reject) => {
