@@ -73,4 +73,8 @@ function serve(link: ParentLink): void {
   });
 }
 
+// Ctrl-C in a terminal reaches the whole process group: the engine that owns this process decides
+// (it sends 'cancel', so the run ends as cancelled with its checkpoint, then ends the process).
+process.on('SIGINT', () => undefined);
+
 serve(parentLink());
