@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { runConfigSchema } from '../../../src-main/common/runConfig';
+import { defaultTrainForm, RUN_CONFIG_DEFAULTS, toRunConfigInput, validateTrainForm } from '../../../src-renderer/src/support/trainForm';
+
+const folders = { trainDir: '/data/train', testDir: null };
+
+describe('trainForm', () => {
+  it('starts from the run config schema’s defaults', () => {
+    const parsed = runConfigSchema.parse({ trainDir: '/data/train' });
+    const form = defaultTrainForm();
+    expect(form.epochs).toBe(parsed.epochs);
+    expect(form.lr).toBe(parsed.lr);
+    expect(form.imageSize).toBe(parsed.imageSize);
+    expect(form.patience).toBe('');
+    const result = validateTrainForm(form, folders);
+    expect(result.ok).toBe(true);
+    // The form adds nothing of its own: the config it makes is the schema's defaults.
+    expect(result.ok && result.config).toEqual(parsed);
+    expect(RUN_CONFIG_DEFAULTS.trainDir).toBe('x');
+  });
+
+  it('includes the test folder only when there is one, and patience only when set', () => {
+    const form = { ...defaultTrainForm(), patience: 3 };
+    const input = toRunConfigInput(form, { trainDir: '/data/train', testDir: '/data/test' });
+    expect(input.testDir).toBe('/data/test');
+    expect(input.patience).toBe(3);
+    const without = toRunConfigInput(defaultTrainForm(), folders);
+    expect('testDir' in without).toBe(false);
+    expect('patience' in without).toBe(false);
+  });
+
+  it('names each bad field with a message a person can act on', () => {
+    const form = {
+      ...defaultTrainForm(),
+      epochs: 0,
+      lr: '',
+      batchSize: 2.5,
+      imageSize: 4096,
+      momentum: 1,
+      crop: 0,
+      patience: 'soon',
+      valSplit: 1,
+      seed: -1,
+    };
+    const result = validateTrainForm(form, { trainDir: null, testDir: null });
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.errors).toEqual({
+      trainDir: 'Choose a train folder on the Data screen first.',
+      epochs: 'Epochs must be at least 1.',
+      lr: 'Learning rate must be a number.',
+      batchSize: 'Batch size must be a whole number.',
+      imageSize: 'Image size must be at most 1024.',
+      momentum: 'Momentum must be less than 1.',
+      crop: 'Evaluation crop must be more than 0.',
+      patience: 'Patience must be a number.',
+      valSplit: 'Validation fraction must be less than 1.',
+      seed: 'Seed must be at least 0.',
+    });
+  });
+
+  it('accepts numbers typed as text', () => {
+    const result = validateTrainForm({ ...defaultTrainForm(), epochs: ' 12 ', lr: '3e-4' }, folders);
+    expect(result.ok && [result.config.epochs, result.config.lr]).toEqual([12, 3e-4]);
+  });
+});
