@@ -205,12 +205,16 @@ export function useExport(api: WorkbenchApi, runId: WatchSource<string | null>):
     try {
       // One at a time: each export loads the model, and the engine does one heavy thing at a time.
       for (const [index, outcome] of outcomes.value.entries()) {
+        // Another run was chosen meanwhile: its screen starts clean, so stop here.
+        if (currentId !== request.runId) return;
         update(index, { state: 'exporting' });
         try {
           const result = unwrap(await api.models.export({ runId: request.runId, format: outcome.format, out: outcome.out, force: request.force }));
+          if (currentId !== request.runId) return;
           update(index, { state: 'done', path: result.path, card: result.card });
           card.value = { format: result.format, path: result.card, text: result.cardText };
         } catch (caught) {
+          if (currentId !== request.runId) return;
           const error = toApiError(caught);
           update(index, { state: 'failed', error: { code: error.code, message: error.message } });
         }

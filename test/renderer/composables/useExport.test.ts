@@ -115,6 +115,24 @@ describe('useExport', () => {
     expect(exporter.card.value).toBeNull();
   });
 
+  it('stops exporting for a run once another run is chosen, and shows nothing of it', async () => {
+    const fake = createFakeApi();
+    fake.getReply = { ok: true, value: runDetail(RUN_ID, 'finished', []) };
+    const runId = ref<string | null>(RUN_ID);
+    fake.handle('models.export', async (params) => {
+      runId.value = 'another-run';
+      await flushPromises();
+      return { ok: true, value: { format: params.format, path: params.out, card: `${params.out}.md`, cardText: '# card' } };
+    });
+    const exporter = effectScope().run(() => useExport(fake.api, runId))!;
+    await flushPromises();
+    await exporter.exportFormats({ runId: RUN_ID, formats: ['onnx', 'pth'], folder: '/out', baseName: 'm', force: false });
+    expect(fake.received['models.export']).toHaveLength(1);
+    expect(exporter.outcomes.value).toEqual([]);
+    expect(exporter.card.value).toBeNull();
+    expect(exporter.exporting.value).toBe(false);
+  });
+
   it('reports a run that cannot be read, follows the chosen run and reloads when it ends', async () => {
     const fake = createFakeApi();
     fake.getReply = { ok: false, error: { code: 'NOT_FOUND', message: 'No run r-x' } };
