@@ -1,72 +1,94 @@
 // @vitest-environment happy-dom
 import { flushPromises, mount } from '@vue/test-utils';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { EngineInfo } from '../../src-main/common/contract';
 import App from '../../src-renderer/src/App.vue';
-import type { EngineInfo, ModelInfo, PretrainedWeightsEntry, Reply, WorkbenchApi } from '../../src-main/common/contract';
+import { resetSession, useSession } from '../../src-renderer/src/composables/useSession';
+import { resetTrainForm } from '../../src-renderer/src/composables/useTrainForm';
+import { createFakeApi, type FakeApi } from './composables/fakeApi';
+import { pretrained, serveWeights } from './composables/weightsFixture';
 
-const engine: EngineInfo = { backend: 'wasm', tfjsBackend: 'wasm', versions: {}, convGradients: false, skipped: [{ backend: 'tensorflow', reason: 'not installed' }] };
-const resnet18: ModelInfo = { depth: 18, block: 'basic', layers: [2, 2, 2, 2], featureChannels: 512, parameters: 11_689_512, backboneParameters: 11_176_512, gflops: 1.81 };
-const weights18 = { depth: 18, variant: 'IMAGENET1K_V1', present: true } as PretrainedWeightsEntry;
+vi.mock('chart.js', async () => ({ ...(await import('./components/chartMock')).chartModule(), BarController: {}, BarElement: {}, CategoryScale: {} }));
 
-/** Calls this screen does not make. */
-const unused = async (): Promise<Reply<never>> => ({ ok: false, error: { code: 'NOT_AVAILABLE', message: 'not used by this test' } });
+const wasm: EngineInfo = { backend: 'wasm', tfjsBackend: 'wasm', versions: {}, convGradients: false, skipped: [{ backend: 'tensorflow', reason: 'not installed' }] };
 
-function fakeApi(overrides: { engineInfo?: Reply<EngineInfo> } = {}) {
-  const listeners = new Set<unknown>();
-  const api: WorkbenchApi = {
-    engine: { info: async () => overrides.engineInfo ?? { ok: true, value: engine } },
-    models: { catalog: async () => ({ ok: true, value: { models: [resnet18] } }), export: unused, predict: unused },
-    weights: { list: async () => ({ ok: true, value: { pretrained: [weights18], imported: [] } }), download: unused, import: unused },
-    dataset: { scan: unused },
-    runs: { start: unused, cancel: unused, get: unused, list: unused },
-    on: (_event, listener) => {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
-  };
-  return { api, listeners };
-}
+let fake: FakeApi;
+
+beforeEach(() => {
+  fake = createFakeApi();
+  fake.handle('engine.info', () => ({ ok: true, value: wasm }));
+  serveWeights(fake, { pretrained: [pretrained(18, 'IMAGENET1K_V1', true)], imported: [] });
+  window.workbench = fake.api;
+});
 
 afterEach(() => {
   delete window.workbench;
+  resetSession();
+  resetTrainForm();
 });
 
 describe('App', () => {
-  it('shows the active backend and the model catalog through window.workbench', async () => {
-    window.workbench = fakeApi().api;
+  it('shows the active backend and what it allows, with the skipped backends', async () => {
     const wrapper = mount(App);
     await flushPromises();
-    expect(wrapper.text()).toContain('Backend wasm');
-    expect(wrapper.text()).toContain('linear training only');
-    expect(wrapper.text()).toContain('tensorflow: not installed');
-    const row = wrapper.find('tbody tr').text();
-    expect(row).toContain('ResNet-18');
-    expect(row).toContain('11.7 M');
-    expect(row).toContain('1.81');
-    expect(row).toContain('IMAGENET1K_V1');
-  });
-
-  it('reports a failed call with its message and still shows the rest', async () => {
-    window.workbench = fakeApi({ engineInfo: { ok: false, error: { code: 'BACKEND', message: 'No TensorFlow.js backend could be loaded' } } }).api;
-    const wrapper = mount(App);
-    await flushPromises();
-    expect(wrapper.find('[role="alert"]').text()).toBe('No TensorFlow.js backend could be loaded');
-    expect(wrapper.find('tbody tr').text()).toContain('ResNet-18');
-  });
-
-  it('says so when no engine is connected', async () => {
-    const wrapper = mount(App);
-    await flushPromises();
-    expect(wrapper.find('[role="alert"]').text()).toContain('not connected');
-  });
-
-  it('unsubscribes from engine events when it goes away', async () => {
-    const { api, listeners } = fakeApi();
-    window.workbench = api;
-    const wrapper = mount(App);
-    await flushPromises();
-    expect(listeners.size).toBe(1);
+    expect(wrapper.get('[data-testid="engine-backend"]').text()).toBe('wasm');
+    expect(wrapper.get('[data-testid="engine-allows"]').text()).toContain('linear mode only');
+    expect(wrapper.get('[data-testid="engine-skipped"]').text()).toContain('tensorflow: not installed');
+    expect(wrapper.find('[role="alert"]').exists()).toBe(false);
+    // The desktop app's engine is always there: no connection banner.
+    expect(wrapper.find('[data-testid="connection-banner"]').exists()).toBe(false);
     wrapper.unmount();
-    expect(listeners.size).toBe(0);
+  });
+
+  it('switches screens from the tabs and keeps the ones left alive', async () => {
+    const wrapper = mount(App);
+    await flushPromises();
+    const tabs = wrapper.findAll('nav button');
+    expect(tabs.map((tab) => tab.attributes('data-testid'))).toEqual(['nav-data', 'nav-train', 'nav-run', 'nav-export', 'nav-try', 'nav-history']);
+    expect(wrapper.get('[data-testid="nav-data"]').attributes('aria-current')).toBe('page');
+    expect(wrapper.find('[data-testid="data-view"]').exists()).toBe(true);
+
+    await wrapper.get('[data-testid="nav-train"]').trigger('click');
+    await flushPromises();
+    expect(useSession().view).toBe('train');
+    expect(wrapper.get('[data-testid="nav-train"]').attributes('aria-current')).toBe('page');
+    expect(wrapper.get('[data-testid="nav-data"]').attributes('aria-current')).toBeUndefined();
+    expect(wrapper.find('[data-testid="data-view"]').exists()).toBe(false);
+    await wrapper.get('[data-testid="field-epochs"]').setValue('7');
+
+    // A view may switch the screen itself.
+    useSession().view = 'data';
+    await flushPromises();
+    expect(wrapper.find('[data-testid="data-view"]').exists()).toBe(true);
+    await wrapper.get('[data-testid="nav-train"]').trigger('click');
+    await flushPromises();
+    // Kept alive: not set up again (the App's and the Train screen's one engine.info each).
+    expect(fake.received['engine.info']).toHaveLength(2);
+    expect((wrapper.get('[data-testid="field-epochs"]').element as HTMLInputElement).value).toBe('7');
+    wrapper.unmount();
+  });
+
+  it('reports a failed engine call in the problems area', async () => {
+    fake.handle('engine.info', () => ({ ok: false, error: { code: 'BACKEND', message: 'No TensorFlow.js backend could be loaded' } }));
+    const wrapper = mount(App);
+    await flushPromises();
+    expect(wrapper.get('[data-testid="problems"]').attributes('role')).toBe('alert');
+    expect(wrapper.get('[data-testid="problems"]').text()).toBe('No TensorFlow.js backend could be loaded');
+    expect(wrapper.get('[data-testid="engine-badge"]').text()).toBe('Engine unavailable');
+    // The engine reporting in later clears it.
+    fake.emit('engine.ready', wasm);
+    await flushPromises();
+    expect(wrapper.find('[data-testid="problems"]').exists()).toBe(false);
+    wrapper.unmount();
+  });
+
+  it('ends every engine subscription when it goes away', async () => {
+    const wrapper = mount(App);
+    await flushPromises();
+    await wrapper.get('[data-testid="nav-train"]').trigger('click');
+    await flushPromises();
+    expect(fake.listenerCount()).toBeGreaterThan(0);
+    wrapper.unmount();
+    expect(fake.listenerCount()).toBe(0);
   });
 });

@@ -1,0 +1,131 @@
+// @vitest-environment happy-dom
+import { flushPromises, mount } from '@vue/test-utils';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { CallResult, Reply } from '../../../src-main/common/contract';
+import type { ResNetDepth } from '../../../src-main/common/resnetSpec';
+import WeightsPanel from '../../../src-renderer/src/components/WeightsPanel.vue';
+import { useWeights, type WeightsVariant } from '../../../src-renderer/src/composables/useWeights';
+import { createFakeApi, type FakeApi } from '../composables/fakeApi';
+import { importedEntry, pretrained, serveWeights } from '../composables/weightsFixture';
+
+afterEach(() => {
+  delete window.workbench;
+});
+
+async function mountPanel(fake: FakeApi, props: { depth?: ResNetDepth; weights?: string; variant?: WeightsVariant } = {}) {
+  window.workbench = fake.api;
+  const store = useWeights(fake.api);
+  const wrapper = mount(WeightsPanel, {
+    props: {
+      depth: props.depth ?? 18,
+      store,
+      weights: props.weights ?? 'imagenet',
+      variant: props.variant ?? 'IMAGENET1K_V1',
+      'onUpdate:weights': (value: string) => void wrapper.setProps({ weights: value }),
+      'onUpdate:variant': (value: WeightsVariant) => void wrapper.setProps({ variant: value }),
+    },
+  });
+  await flushPromises();
+  return { wrapper, store };
+}
+
+describe('WeightsPanel', () => {
+  it('downloads the missing ImageNet weights with a progress bar, then says they are present', async () => {
+    const fake = createFakeApi();
+    const folder = { pretrained: [pretrained(18, 'IMAGENET1K_V1', false)], imported: [] };
+    serveWeights(fake, folder);
+    let finish: (reply: Reply<CallResult<'weights.download'>>) => void = () => {};
+    fake.handle('weights.download', () => new Promise((resolve) => (finish = resolve)));
+    const { wrapper, store } = await mountPanel(fake);
+    expect(wrapper.get('[data-testid="weights-missing"]').text()).toContain('ResNet18_Weights.IMAGENET1K_V1 is not downloaded yet');
+
+    await wrapper.get('[data-testid="weights-download"]').trigger('click');
+    expect(wrapper.get('[data-testid="weights-progress-text"]').text()).toBe('Connecting…');
+    fake.emit('weights.progress', { depth: 18, variant: 'IMAGENET1K_V1', bytes: 23_415_285, total: 46_830_570, bytesPerSecond: 2_500_000 });
+    await flushPromises();
+    expect(wrapper.get('[data-testid="weights-progress"]').element.getAttribute('value')).toBe('0.5');
+    expect(wrapper.get('[data-testid="weights-progress-text"]').text()).toBe('23.4 MB of 46.8 MB (50%) · 2.5 MB/s');
+    expect(wrapper.get('[data-testid="weights-download"]').attributes('disabled')).toBeDefined();
+
+    folder.pretrained = [pretrained(18, 'IMAGENET1K_V1', true)];
+    finish({ ok: true, value: { path: '/weights/resnet18-f37072fd.pth', downloaded: true } });
+    await flushPromises();
+    expect(wrapper.find('[data-testid="weights-progress"]').exists()).toBe(false);
+    expect(wrapper.get('[data-testid="weights-present"]').text()).toContain('ResNet18_Weights.IMAGENET1K_V1 is in the weights folder (46.8 MB)');
+    store.stop();
+  });
+
+  it('explains an offline download: fetch the file elsewhere and import it', async () => {
+    const fake = createFakeApi();
+    serveWeights(fake, { pretrained: [pretrained(18, 'IMAGENET1K_V1', false)], imported: [] });
+    fake.handle('weights.download', () => ({ ok: false, error: { code: 'OFFLINE', message: 'Cannot reach download.pytorch.org (ENOTFOUND).' } }));
+    const { wrapper } = await mountPanel(fake);
+    await wrapper.get('[data-testid="weights-download"]').trigger('click');
+    await flushPromises();
+    const error = wrapper.get('[data-testid="weights-download-error"]').text();
+    expect(error).toContain('Cannot reach download.pytorch.org (ENOTFOUND).');
+    expect(error).toContain('resnet18-f37072fd.pth from https://download.pytorch.org/models/resnet18-f37072fd.pth');
+    expect(error).toContain('Import a file…');
+  });
+
+  it('imports a checkpoint file and starts from it; a torchvision file counts as ImageNet’s', async () => {
+    const fake = createFakeApi();
+    const folder = { pretrained: [pretrained(18, 'IMAGENET1K_V1', false)], imported: [] as ReturnType<typeof importedEntry>[] };
+    serveWeights(fake, folder);
+    fake.handle('weights.import', (params) => {
+      folder.imported = [importedEntry(18, '/weights/imported/mine.pth')];
+      return {
+        ok: true,
+        value: {
+          kind: 'imported',
+          path: '/weights/imported/mine.pth',
+          source: params.file,
+          depth: 18,
+          numClasses: 7,
+          sha256: 'cd'.repeat(32),
+          bytes: 1000,
+          alreadyPresent: false,
+          torchvisionName: null,
+        },
+      };
+    });
+    const { wrapper } = await mountPanel(fake);
+    await wrapper.get('[data-testid="weights-import-input"]').setValue('/home/me/mine.pth');
+    await flushPromises();
+    expect(fake.received['weights.import']).toEqual([{ file: '/home/me/mine.pth' }]);
+    expect(wrapper.emitted('update:weights')).toEqual([['/weights/imported/mine.pth']]);
+    expect(wrapper.get('[data-testid="weights-import-result"]').text()).toContain('ResNet-18, 7 classes');
+    expect((wrapper.get('[data-testid="weights-file"]').element as HTMLInputElement).checked).toBe(true);
+    expect((wrapper.get('[data-testid="weights-imported"]').element as HTMLSelectElement).value).toBe('/weights/imported/mine.pth');
+  });
+
+  it('shows a failed import’s reason', async () => {
+    const fake = createFakeApi();
+    serveWeights(fake, { pretrained: [pretrained(18, 'IMAGENET1K_V1', false)], imported: [] });
+    fake.handle('weights.import', () => ({ ok: false, error: { code: 'CHECKPOINT_MISMATCH', message: 'The file is a ResNet-50 checkpoint.' } }));
+    const { wrapper } = await mountPanel(fake);
+    await wrapper.get('[data-testid="weights-import-input"]').setValue('/home/me/r50.pth');
+    await flushPromises();
+    expect(wrapper.get('[data-testid="weights-import-error"]').text()).toBe('The file is a ResNet-50 checkpoint.');
+    expect(wrapper.emitted('update:weights')).toBeUndefined();
+  });
+
+  it('warns that random initialisation gives poor accuracy', async () => {
+    const fake = createFakeApi();
+    serveWeights(fake, { pretrained: [pretrained(18, 'IMAGENET1K_V1', true)], imported: [] });
+    const { wrapper } = await mountPanel(fake);
+    expect(wrapper.find('[data-testid="weights-none-notice"]').exists()).toBe(false);
+    await wrapper.get('[data-testid="weights-none"]').setValue(true);
+    expect(wrapper.emitted('update:weights')).toEqual([['none']]);
+    expect(wrapper.get('[data-testid="weights-none-notice"]').text()).toContain('expect poor accuracy');
+  });
+
+  it('falls back to the depth’s default variant when the chosen one does not exist for it', async () => {
+    const fake = createFakeApi();
+    serveWeights(fake, { pretrained: [pretrained(18, 'IMAGENET1K_V1', true), pretrained(50, 'IMAGENET1K_V1', false), pretrained(50, 'IMAGENET1K_V2', true)], imported: [] });
+    const { wrapper } = await mountPanel(fake, { depth: 50, variant: 'IMAGENET1K_V2' });
+    expect(wrapper.find('[data-testid="field-weightsVariant"]').exists()).toBe(true);
+    await wrapper.setProps({ depth: 18 });
+    expect(wrapper.emitted('update:variant')).toEqual([['IMAGENET1K_V1']]);
+  });
+});
