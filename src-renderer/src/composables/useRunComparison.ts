@@ -3,7 +3,7 @@
  * their per-epoch curves and the settings that differ. Changing the selection drops a comparison
  * that no longer matches it.
  */
-import { computed, readonly, ref, shallowRef, watch, type ComputedRef, type Ref, type ShallowRef } from 'vue';
+import { computed, readonly, ref, shallowRef, type ComputedRef, type Ref, type ShallowRef } from 'vue';
 import type { RunStatus, WorkbenchApi } from '../../../src-main/common/contract';
 import type { RunConfig } from '../../../src-main/common/runConfig';
 import type { RunEvent } from '../../../src-main/common/runEvents';
@@ -50,24 +50,26 @@ export function useRunComparison(api: WorkbenchApi): UseRunComparison {
 
   const canCompare = computed(() => selected.value.length === COMPARED_RUNS);
 
-  function toggle(runId: string, on: boolean): boolean {
-    const has = selected.value.includes(runId);
-    if (on === has) return true;
-    if (!on) {
-      selected.value = selected.value.filter((id) => id !== runId);
-      return true;
-    }
-    if (selected.value.length >= COMPARED_RUNS) return false;
-    selected.value = [...selected.value, runId];
-    return true;
-  }
-
-  watch(selected, () => {
+  /** Done at once, not in a watcher, so a compare() right after a tick is not undone by it. */
+  function select(next: string[]): void {
+    selected.value = next;
     generation += 1;
     comparison.value = null;
     error.value = null;
     loading.value = false;
-  });
+  }
+
+  function toggle(runId: string, on: boolean): boolean {
+    const has = selected.value.includes(runId);
+    if (on === has) return true;
+    if (!on) {
+      select(selected.value.filter((id) => id !== runId));
+      return true;
+    }
+    if (selected.value.length >= COMPARED_RUNS) return false;
+    select([...selected.value, runId]);
+    return true;
+  }
 
   async function load(runId: string): Promise<ComparedRun> {
     try {
