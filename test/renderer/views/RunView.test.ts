@@ -5,7 +5,7 @@ import { resetSession, useSession } from '../../../src-renderer/src/composables/
 import RunView from '../../../src-renderer/src/views/RunView.vue';
 import { FakeChart } from '../components/chartMock';
 import { createFakeApi, runDetail, type FakeApi } from '../composables/fakeApi';
-import { batch, epoch, evaluation, failed, fullRun, progress, RUN_ID, started } from '../composables/runEvents.fixture';
+import { batch, epoch, evaluation, failed, fullRun, progress, RUN_ID, runEvent, started } from '../composables/runEvents.fixture';
 
 vi.mock('chart.js', async () => (await import('../components/chartMock')).chartModule());
 
@@ -92,6 +92,27 @@ describe('RunView', () => {
     await flushPromises();
     expect(wrapper.get('[data-testid="evaluation-epoch"]').text()).toBe('2');
     expect(FakeChart.ys(lossChart, 'train')).toEqual([0.85, 0.5]);
+    expect(FakeChart.instances).toHaveLength(3);
+  });
+
+  it('stays light with thousands of batch points: every point counted, a decimated few drawn', async () => {
+    useSession().runId = RUN_ID;
+    const history = [started(), progress('training', 1, 6, 10)];
+    for (let step = 1; step <= 6000; step += 1) {
+      const epochIndex = Math.ceil(step / 3000);
+      history.push(runEvent('run.batch', { runId: RUN_ID, epoch: epochIndex, batch: step - (epochIndex - 1) * 3000, batches: 3000, loss: 1 / step, accuracy: 0.5, lr: 0.01 }));
+    }
+    fake.getReply = { ok: true, value: runDetail(RUN_ID, 'running', history) };
+    const wrapper = await mountRunView();
+    const chart = chartOf(wrapper, 'chart-batch-loss');
+    expect(wrapper.get('[data-testid="chart-batch-loss"]').attributes('data-points')).toBe('6000');
+    const drawn = chart.data.datasets[0]!.data;
+    expect(drawn.length).toBeLessThanOrEqual(1000);
+    expect(drawn.at(-1)).toEqual({ x: 2, y: 1 / 6000 });
+    fake.emitRun(runEvent('run.batch', { runId: RUN_ID, epoch: 3, batch: 1, batches: 3000, loss: 0.01, accuracy: 0.5, lr: 0.01 }));
+    await flushPromises();
+    expect(wrapper.get('[data-testid="chart-batch-loss"]').attributes('data-points')).toBe('6001');
+    expect(chart.data.datasets[0]!.data.at(-1)).toEqual({ x: 2 + 1 / 3000, y: 0.01 });
     expect(FakeChart.instances).toHaveLength(3);
   });
 
