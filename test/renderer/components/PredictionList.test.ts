@@ -52,6 +52,13 @@ describe('PredictionList', () => {
     expect(items[3]?.get('.name').attributes('title')).toBe('/data/far.png');
   });
 
+  it('drops a preview the browser cannot draw', async () => {
+    const wrapper = mount(PredictionList, { props: { images: [{ ...base, preview: 'data:image/png;base64,bm90IGFu' }] } });
+    await wrapper.get('img').trigger('error');
+    expect(wrapper.find('img').exists()).toBe(false);
+    expect(wrapper.find('.no-preview').exists()).toBe(true);
+  });
+
   it('shows no preview that is not an image data URL', () => {
     const wrapper = mount(PredictionList, { props: { images: [{ ...base, preview: 'javascript:alert(1)' }] } });
     expect(wrapper.find('img').exists()).toBe(false);
