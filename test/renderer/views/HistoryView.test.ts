@@ -78,7 +78,7 @@ describe('HistoryView', () => {
     expect(result).toContain('83.0%');
     expect(result).toContain('best epoch 2');
     const settings = panel.get('[data-testid="run-settings"]');
-    const pairs = settings.findAll('tr').map((tr) => [tr.get('th').text(), tr.get('td').text()]);
+    const pairs = settings.findAll('[data-testid="run-setting"]').map((entry) => [entry.get('dt').text(), entry.get('dd').text()]);
     expect(pairs).toContainEqual(['depth', '18']);
     expect(pairs).toContainEqual(['lr', '0.001']);
     expect(pairs).toContainEqual(['mean', '0.485, 0.456, 0.406']);
