@@ -31,6 +31,7 @@ describe('ScanReport', () => {
     expect(wrapper.find('[data-testid="leakage-warning"]').exists()).toBe(false);
     expect(wrapper.find('[data-testid="imbalance-warning"]').exists()).toBe(false);
     expect(wrapper.find('[data-testid="issue-group"]').exists()).toBe(false);
+    expect(wrapper.find('[data-testid="scan-clean"]').exists()).toBe(true);
 
     const chart = FakeChart.instances[0]!;
     const data = chart.data as unknown as { labels: string[]; datasets: { label: string; data: number[] }[] };
@@ -59,6 +60,7 @@ describe('ScanReport', () => {
     ]);
     expect(groups[0]!.text()).toContain('/data/train/cat/b.jpg: JPEG data ends early (12 bytes)');
     expect(wrapper.get('[data-testid="warning-group"]').attributes('data-reason')).toBe('extension-mismatch');
+    expect(wrapper.find('[data-testid="scan-clean"]').exists()).toBe(false);
 
     // Classes of either split get a row; the test column and series follow the train order.
     expect(wrapper.findAll('[data-testid="class-row"]').map((r) => r.attributes('data-class'))).toEqual(['cat', 'dog', 'bird', 'fish']);
