@@ -1,7 +1,7 @@
 // @vitest-environment happy-dom
 import { flushPromises, mount } from '@vue/test-utils';
-import { afterEach, describe, expect, it } from 'vitest';
-import type { CallResult, Reply } from '../../../src-main/common/contract';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { CallResult, PickPathsOptions, Reply, WorkbenchApi } from '../../../src-main/common/contract';
 import type { ResNetDepth } from '../../../src-main/common/resnetSpec';
 import WeightsPanel from '../../../src-renderer/src/components/WeightsPanel.vue';
 import { useWeights, type WeightsVariant } from '../../../src-renderer/src/composables/useWeights';
@@ -97,6 +97,38 @@ describe('WeightsPanel', () => {
     expect(wrapper.get('[data-testid="weights-import-result"]').text()).toContain('ResNet-18, 7 classes');
     expect((wrapper.get('[data-testid="weights-file"]').element as HTMLInputElement).checked).toBe(true);
     expect((wrapper.get('[data-testid="weights-imported"]').element as HTMLSelectElement).value).toBe('/weights/imported/mine.pth');
+  });
+
+  it('asks the desktop app’s dialog for checkpoints, and keeps the weights when the file is of another depth', async () => {
+    const fake = createFakeApi();
+    serveWeights(fake, { pretrained: [pretrained(18, 'IMAGENET1K_V1', false)], imported: [] });
+    fake.handle('weights.import', (params) => ({
+      ok: true,
+      value: {
+        kind: 'pretrained',
+        path: '/weights/resnet50-11ad3fa6.pth',
+        source: params.file,
+        depth: 50,
+        numClasses: 1000,
+        sha256: 'ef'.repeat(32),
+        bytes: 102_530_333,
+        alreadyPresent: false,
+        torchvisionName: 'ResNet50_Weights.IMAGENET1K_V2',
+      },
+    }));
+    const pickPaths = vi.fn(async (_options: PickPathsOptions) => ['/media/usb/resnet50-11ad3fa6.pth']);
+    const api: WorkbenchApi = { ...fake.api, dialogs: { pickPaths } };
+    const { wrapper } = await mountPanel({ ...fake, api });
+    await wrapper.get('[data-testid="weights-import-choose"]').trigger('click');
+    await flushPromises();
+    expect(pickPaths).toHaveBeenCalledWith({
+      kind: 'file',
+      title: 'Import a checkpoint file (.pth or .safetensors)',
+      filters: [{ name: 'Checkpoints', extensions: ['pth', 'pt', 'safetensors'] }],
+    });
+    expect(fake.received['weights.import']).toEqual([{ file: '/media/usb/resnet50-11ad3fa6.pth' }]);
+    expect(wrapper.emitted('update:weights')).toBeUndefined();
+    expect(wrapper.get('[data-testid="weights-import-result"]').text()).toContain('Choose ResNet-50 above to start from it.');
   });
 
   it('shows a failed import’s reason', async () => {
