@@ -43,11 +43,12 @@ const byTestId = (id: string) => page.locator(`[data-testid="${id}"]`);
 
 /** The number of points a chart has received (MetricsChart's data-points). */
 async function chartPoints(id: string): Promise<number> {
-  return page.evaluate((testid) => {
-    const element = document.querySelector(`[data-testid="${testid}"]`);
-    const holder = element?.hasAttribute('data-points') ? element : element?.querySelector('[data-points]');
-    return Number(holder?.getAttribute('data-points') ?? 0);
-  }, id);
+  const chart = byTestId(id);
+  if ((await chart.count()) === 0) return 0;
+  const own = await chart.getAttribute('data-points');
+  if (own !== null) return Number(own);
+  const inner = chart.locator('[data-points]').first();
+  return (await inner.count()) > 0 ? Number(await inner.getAttribute('data-points')) : 0;
 }
 
 async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 120_000): Promise<void> {
@@ -183,7 +184,8 @@ describe('browser mode, end to end', () => {
 
     // The fullest cell of the matrix opens a gallery of exactly its images.
     const cells = byTestId('cm-cell');
-    const counts = await cells.evaluateAll((elements) => elements.map((e) => Number(/\d+/.exec(e.getAttribute('aria-label') ?? '')?.[0] ?? 0)));
+    const counts: number[] = [];
+    for (let i = 0; i < (await cells.count()); i++) counts.push(Number(/\d+/.exec((await cells.nth(i).getAttribute('aria-label')) ?? '')?.[0] ?? 0));
     const fullest = counts.indexOf(Math.max(...counts));
     await cells.nth(fullest).click();
     await byTestId('image-gallery').waitFor();

@@ -104,9 +104,9 @@ describe('the utilityProcess trainer adapter', () => {
     return {
       exited,
       postMessage: (message) => child.send(message as never),
-      on: ((event: 'message' | 'exit', listener: (value: never) => void) => {
-        if (event === 'exit') child.on('exit', (code) => listener((code ?? 1) as never));
-        else child.on('message', listener);
+      on: ((event: string, listener: (value: unknown) => void) => {
+        if (event === 'exit') child.on('exit', (code) => listener(code ?? 1));
+        else child.on('message', (message) => listener(message));
       }) as UtilityProcessLike['on'],
       kill: () => child.kill(),
     };

@@ -57,7 +57,9 @@ async function classifyFiles(loaded: LoadedModel, files: readonly string[], topK
   const predictions: FilePrediction[] = [];
   for await (const p of classifyWithModel(loaded, files, { topK })) {
     const file = nameOf(p.file);
-    predictions.push('error' in p ? { file, error: { ...p.error } } : { file, top: p.top.map((t) => ({ ...t })) });
+    // Messages name the file as the caller knows it (an upload's temporary path means nothing to its sender).
+    const error = 'error' in p ? { code: p.error.code, message: p.error.message.split(p.file).join(file) } : undefined;
+    predictions.push(error ? { file, error } : { file, top: 'top' in p ? p.top.map((t) => ({ ...t })) : [] });
   }
   return { labels: [...loaded.classes], predictions };
 }
