@@ -2,8 +2,11 @@
  * What the screens share in one window: the chosen data folders and their scan, the run being
  * watched and the screen on show. One reactive object per window (module state), so every view
  * reads and writes the same choices; the engine keeps everything else.
+ *
+ * The choices (not the scan, which the engine redoes in seconds) are kept in the tab's
+ * sessionStorage, so a reload — or a browser tab reconnecting — comes back to the same run and screen.
  */
-import { reactive } from 'vue';
+import { reactive, watch } from 'vue';
 import type { ScanSummaryData } from '../../../src-main/common/contract';
 
 export const VIEWS = ['data', 'train', 'run', 'export', 'try', 'history'] as const;
@@ -21,7 +24,52 @@ export interface Session {
   view: ViewName;
 }
 
-const session = reactive<Session>({ trainDir: null, testDir: null, scan: null, runId: null, view: 'data' });
+const STORAGE_KEY = 'resnet-workbench:session';
+
+function fresh(): Session {
+  return { trainDir: null, testDir: null, scan: null, runId: null, view: 'data' };
+}
+
+function storage(): Storage | undefined {
+  try {
+    return globalThis.sessionStorage;
+  } catch {
+    // Storage can be refused (privacy settings); the window then simply starts fresh on reload.
+    return undefined;
+  }
+}
+
+/** The stored choices, each kept only when it has the right type (the storage is the user's to edit). */
+function restored(): Session {
+  const session = fresh();
+  let stored: unknown;
+  try {
+    stored = JSON.parse(storage()?.getItem(STORAGE_KEY) ?? 'null');
+  } catch {
+    return session;
+  }
+  if (typeof stored !== 'object' || stored === null) return session;
+  const values = stored as Record<string, unknown>;
+  for (const key of ['trainDir', 'testDir', 'runId'] as const) {
+    if (typeof values[key] === 'string') session[key] = values[key];
+  }
+  if (VIEWS.includes(values.view as ViewName)) session.view = values.view as ViewName;
+  return session;
+}
+
+const session = reactive<Session>(restored());
+
+watch(
+  () => ({ trainDir: session.trainDir, testDir: session.testDir, runId: session.runId, view: session.view }),
+  (choices) => {
+    try {
+      storage()?.setItem(STORAGE_KEY, JSON.stringify(choices));
+    } catch {
+      // A full or refused storage only costs the restore on reload.
+    }
+  },
+  { flush: 'sync' },
+);
 
 export function useSession(): Session {
   return session;
@@ -29,5 +77,11 @@ export function useSession(): Session {
 
 /** Back to a fresh window's state (tests). */
 export function resetSession(): void {
-  Object.assign(session, { trainDir: null, testDir: null, scan: null, runId: null, view: 'data' } satisfies Session);
+  Object.assign(session, fresh());
+  storage()?.removeItem(STORAGE_KEY);
+}
+
+/** The choices as a reloaded window would restore them (tests). */
+export function restoredSession(): Session {
+  return restored();
 }
