@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { launchChromium } from './support/chromium';
 import { startServe, type ServeProcess } from './support/serveProcess';
 
@@ -132,6 +132,12 @@ afterAll(async () => {
   await rm(dataRoot, { recursive: true, force: true });
 });
 
+beforeEach(({ task, onTestFailed }) => {
+  onTestFailed(async () => {
+    await page?.screenshot({ path: path.join(artifacts, `failed-${task.name.replace(/\W+/g, '-')}.png`), fullPage: true });
+  });
+});
+
 describe('browser mode, end to end', () => {
   it('gives nothing to a browser without the token, or to a foreign Host', async () => {
     const stranger = await browser.newContext();
@@ -156,7 +162,7 @@ describe('browser mode, end to end', () => {
     await chooseFolder('test-dir', ['fashion', 'test']);
     await byTestId('scan').click();
     await byTestId('scan-report').waitFor({ timeout: 60_000 });
-    await expect.poll(() => byTestId('class-row').count()).toBe(5);
+    await expect.poll(() => byTestId('class-row').count(), { timeout: 30_000 }).toBe(5);
     expect(await byTestId('total-train').textContent()).toContain('400');
     await byTestId('class-thumbnails').locator('img').first().waitFor({ timeout: 60_000 });
     await screenshot('data');
@@ -178,7 +184,7 @@ describe('browser mode, end to end', () => {
     const firstEpochPoints = await chartPoints('chart-epoch-accuracy');
     await waitFor('the run to finish', async () => (await runStatus()).includes('finished'), 240_000);
     expect(await chartPoints('chart-epoch-accuracy')).toBeGreaterThan(firstEpochPoints);
-    await expect.poll(() => byTestId('per-class-row').count()).toBe(5);
+    await expect.poll(() => byTestId('per-class-row').count(), { timeout: 30_000 }).toBe(5);
     await byTestId('run-summary').waitFor();
     await screenshot('run');
 
@@ -218,7 +224,8 @@ describe('browser mode, end to end', () => {
     await byTestId('export-format-onnx').check();
     await byTestId('export-run').click();
     const result = page.locator('[data-testid="export-result"][data-format="onnx"]');
-    await result.waitFor({ timeout: 120_000 });
+    await page.locator('[data-testid="export-result"][data-format="onnx"]:is([data-state="done"], [data-state="failed"])').waitFor({ timeout: 120_000 });
+    expect(await result.getAttribute('data-state'), (await result.textContent()) ?? '').toBe('done');
     const shown = (await result.textContent()) ?? '';
     const onnxPath = /(\/\S+\.onnx)/.exec(shown)?.[1];
     expect(onnxPath, shown).toBeDefined();
@@ -233,13 +240,14 @@ describe('browser mode, end to end', () => {
     const images = ['bag', 'sneaker'].map((cls) => path.join(sample, 'test', cls));
     const files = await Promise.all(images.map(async (folder) => path.join(folder, (await readdir(folder))[0]!)));
     await byTestId('try-file-input').setInputFiles(files);
-    await expect.poll(() => byTestId('prediction').count(), { timeout: 60_000 }).toBe(2);
+    await expect.poll(() => page.locator('[data-testid="prediction"][data-state="done"]').count(), { timeout: 60_000 }).toBe(2);
+    for (const file of files) expect(await page.locator(`[data-testid="prediction"][data-file="${path.basename(file)}"]`).textContent()).toMatch(/%/);
     await screenshot('try-it');
   });
 
   it('lists the runs and compares two', async () => {
     await goTo('history');
-    await expect.poll(() => byTestId('history-row').count()).toBe(3);
+    await expect.poll(() => byTestId('history-row').count(), { timeout: 30_000 }).toBe(3);
     const checks = byTestId('compare-check');
     await checks.nth(0).check();
     await checks.nth(2).check();

@@ -32,7 +32,7 @@ describe('App', () => {
     const wrapper = mount(App);
     await flushPromises();
     expect(wrapper.get('[data-testid="engine-backend"]').text()).toBe('wasm');
-    expect(wrapper.get('[data-testid="engine-allows"]').text()).toContain('linear mode only');
+    expect(wrapper.get('[data-testid="engine-allows"]').text()).toContain('fine-tuning falls back to the slow cpu backend');
     expect(wrapper.get('[data-testid="engine-skipped"]').text()).toContain('tensorflow: not installed');
     expect(wrapper.find('[role="alert"]').exists()).toBe(false);
     // The desktop app's engine is always there: no connection banner.

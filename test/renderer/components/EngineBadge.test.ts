@@ -16,10 +16,10 @@ const wasm: EngineInfo = {
 };
 
 describe('EngineBadge', () => {
-  it('names the backend, says linear only without convolution gradients, and lists the skipped backends', () => {
+  it('names the backend, says fine-tuning falls back to cpu without convolution gradients, and lists the skipped backends', () => {
     const wrapper = mount(EngineBadge, { props: { info: wasm } });
     expect(wrapper.get('[data-testid="engine-backend"]').text()).toBe('wasm');
-    expect(wrapper.get('[data-testid="engine-allows"]').text()).toBe('linear mode only — fine-tuning needs a backend with convolution gradients');
+    expect(wrapper.get('[data-testid="engine-allows"]').text()).toBe('fine-tuning falls back to the slow cpu backend (wasm has no convolution gradients)');
     const skipped = wrapper.get('[data-testid="engine-skipped"]');
     expect(skipped.get('summary').text()).toBe('2 faster backends not loaded');
     expect(skipped.findAll('li').map((li) => li.text())).toEqual(['tensorflow-gpu: no CUDA device', 'tensorflow: not installed']);

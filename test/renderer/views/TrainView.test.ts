@@ -131,12 +131,21 @@ describe('TrainView', () => {
     expect(useSession().view).toBe('run');
   });
 
-  it('disables fine-tuning without convolution gradients and says why', async () => {
+  it('offers fine-tuning without convolution gradients, saying it falls back to the slow cpu backend', async () => {
     engineIs({ backend: 'wasm', tfjsBackend: 'wasm', versions: {}, convGradients: false, skipped: [] });
     const wrapper = await mountView();
-    expect(wrapper.get('[data-testid="field-mode-finetune"]').attributes('disabled')).toBeDefined();
-    expect(wrapper.get('[data-testid="finetune-unavailable"]').text()).toContain('the wasm backend has none');
+    expect(wrapper.get('[data-testid="field-mode-finetune"]').attributes('disabled')).toBeUndefined();
     expect(wrapper.find('[data-testid="field-unfreeze"]').exists()).toBe(false);
+    await wrapper.get('[data-testid="field-mode-finetune"]').setValue(true);
+    expect(wrapper.find('[data-testid="field-unfreeze"]').exists()).toBe(true);
+    expect(wrapper.get('[data-testid="finetune-cpu-note"]').text()).toContain('The wasm backend has no convolution gradients, so fine-tuning runs on the cpu backend');
+  });
+
+  it('says nothing of the cpu backend when the native backend fine-tunes', async () => {
+    engineIs({ backend: 'tensorflow', tfjsBackend: 'tensorflow', versions: {}, convGradients: true, skipped: [] });
+    const wrapper = await mountView();
+    await wrapper.get('[data-testid="field-mode-finetune"]').setValue(true);
+    expect(wrapper.find('[data-testid="finetune-cpu-note"]').exists()).toBe(false);
   });
 
   it('notes that fine-tuning is slow on the cpu backend', async () => {
@@ -145,6 +154,6 @@ describe('TrainView', () => {
     expect(wrapper.find('[data-testid="finetune-cpu-note"]').exists()).toBe(false);
     await wrapper.get('[data-testid="field-mode-finetune"]').setValue(true);
     expect(wrapper.get('[data-testid="finetune-cpu-note"]').text()).toContain('slow');
-    expect(wrapper.find('[data-testid="finetune-unavailable"]').exists()).toBe(false);
+    expect(wrapper.get('[data-testid="finetune-cpu-note"]').text()).not.toContain('no convolution gradients');
   });
 });
