@@ -1,25 +1,29 @@
 /**
  * A few preview images per class of a scanned folder. The scan report names classes, not files, so
- * each class folder is listed with files.browse (images only) and its first few images are sent to
- * images.thumbnails. Classes load one at a time, on request, so a folder of many classes does not
- * flood the engine.
+ * each class folder is listed with files.browse (images only) and its first few images are fetched
+ * by useFileThumbnails, the one place thumbnails are requested and remembered. Classes load one at a
+ * time, on request, so a folder of many classes does not flood the engine.
  */
 import { reactive, readonly } from 'vue';
-import type { Thumbnail, WorkbenchApi } from '../../../src-main/common/contract';
+import type { WorkbenchApi } from '../../../src-main/common/contract';
 import { unwrap } from '../api/workbench';
+import { useFileThumbnails, type FileThumbnail } from './useFileThumbnails';
 import { toApiError } from './useRun';
 
 /** Default previews per class. */
 export const THUMBNAILS_PER_CLASS = 6;
 
+/** A class is loaded once its first few images are listed and their thumbnails have come back. */
 export type ClassThumbnailState =
   | { status: 'loading' }
-  | { status: 'loaded'; thumbnails: Thumbnail[] }
+  | { status: 'loaded'; paths: readonly string[] }
   | { status: 'failed'; message: string };
 
 export interface UseThumbnails {
   /** By class name; absent until requested. */
   byClass: Readonly<Record<string, ClassThumbnailState>>;
+  /** The thumbnails of the listed paths, by path. */
+  byPath: Readonly<Map<string, FileThumbnail>>;
   /** Loads the previews of these classes of `root` (each once). */
   load: (root: string, classes: readonly string[]) => Promise<void>;
   /** Forgets what was loaded (another folder was scanned). */
@@ -27,6 +31,7 @@ export interface UseThumbnails {
 }
 
 export function useThumbnails(api: WorkbenchApi, perClass = THUMBNAILS_PER_CLASS, size = 96): UseThumbnails {
+  const files = useFileThumbnails(api, size);
   const byClass = reactive<Record<string, ClassThumbnailState>>({});
   let loadedRoot: string | null = null;
   /** Class folders of the root, by name, from one listing. */
@@ -45,8 +50,8 @@ export function useThumbnails(api: WorkbenchApi, perClass = THUMBNAILS_PER_CLASS
       if (folder === undefined) throw new Error(`No folder named ${name} in ${root}.`);
       const listing = unwrap(await api.files.browse({ path: folder, include: 'images' }));
       const paths = listing.entries.filter((entry) => entry.kind === 'file').slice(0, perClass).map((entry) => entry.path);
-      const thumbnails = paths.length === 0 ? [] : unwrap(await api.images.thumbnails({ paths, size })).thumbnails;
-      if (loadedRoot === root) byClass[name] = { status: 'loaded', thumbnails };
+      await files.load(paths);
+      if (loadedRoot === root) byClass[name] = { status: 'loaded', paths };
     } catch (caught) {
       if (loadedRoot === root) byClass[name] = { status: 'failed', message: toApiError(caught).message };
     }
@@ -69,5 +74,5 @@ export function useThumbnails(api: WorkbenchApi, perClass = THUMBNAILS_PER_CLASS
     }
   }
 
-  return { byClass: readonly(byClass) as Readonly<Record<string, ClassThumbnailState>>, load, clear };
+  return { byClass: readonly(byClass) as Readonly<Record<string, ClassThumbnailState>>, byPath: files.byPath, load, clear };
 }

@@ -55,7 +55,7 @@ describe('useThumbnails', () => {
     ]);
     expect(fake.received['images.thumbnails']).toEqual([{ paths: [0, 1, 2, 3, 4, 5].map((i) => `/data/train/cat/${i}.jpg`), size: 96 }]);
     const cat = thumbnails.byClass.cat;
-    expect(cat?.status === 'loaded' && cat.thumbnails.map((t) => ('dataUrl' in t ? 'image' : t.error.message))).toEqual([
+    expect(cat?.status === 'loaded' && cat.paths.map((path) => { const t = thumbnails.byPath.get(path); return t?.status === 'loaded' ? 'image' : t?.status === 'failed' ? t.error.message : t?.status; })).toEqual([
       'image',
       'not an image',
       'image',
@@ -64,7 +64,7 @@ describe('useThumbnails', () => {
       'image',
     ]);
     // A folder without images needs no thumbnails call.
-    expect(thumbnails.byClass.dog).toEqual({ status: 'loaded', thumbnails: [] });
+    expect(thumbnails.byClass.dog).toEqual({ status: 'loaded', paths: [] });
 
     // Each class is loaded once.
     await thumbnails.load('/data/train', ['cat', 'dog']);
