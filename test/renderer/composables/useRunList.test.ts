@@ -2,32 +2,21 @@
 import { flushPromises } from '@vue/test-utils';
 import { effectScope } from 'vue';
 import { describe, expect, it } from 'vitest';
-import type { RunSummary } from '../../../src-main/common/contract';
 import { useRunList } from '../../../src-renderer/src/composables/useRunList';
 import { createFakeApi } from './fakeApi';
 import { finished, RUN_ID } from './runEvents.fixture';
-
-const summary = (runId: string, status: RunSummary['status']): RunSummary => ({
-  runId,
-  folder: `/runs/${runId}`,
-  status,
-  createdAt: '2026-11-27T10:00:00.000Z',
-  depth: 18,
-  mode: 'linear',
-  classes: ['cat', 'dog'],
-  testAccuracy: status === 'finished' ? 0.9 : null,
-});
+import { runSummary } from './runSummary.fixture';
 
 describe('useRunList', () => {
   it('lists runs, reloads when a run ends, and unsubscribes on dispose', async () => {
     const fake = createFakeApi();
-    fake.listReply = { ok: true, value: { runs: [summary(RUN_ID, 'running')] } };
+    fake.listReply = { ok: true, value: { runs: [runSummary(RUN_ID, 'running')] } };
     const scope = effectScope();
     const list = scope.run(() => useRunList(fake.api))!;
     await flushPromises();
     expect(list.runs.value.map((r) => r.status)).toEqual(['running']);
 
-    fake.listReply = { ok: true, value: { runs: [summary(RUN_ID, 'finished')] } };
+    fake.listReply = { ok: true, value: { runs: [runSummary(RUN_ID, 'finished')] } };
     fake.emitRun(finished());
     await flushPromises();
     expect(fake.calls.list).toBe(2);

@@ -1,24 +1,14 @@
 // @vitest-environment happy-dom
 import { flushPromises, mount } from '@vue/test-utils';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { CallParamsInput, FilePrediction, RunSummary } from '../../../src-main/common/contract';
+import type { CallParamsInput, FilePrediction } from '../../../src-main/common/contract';
 import { resetSession, useSession } from '../../../src-renderer/src/composables/useSession';
 import { MAX_UPLOAD_BYTES } from '../../../src-renderer/src/support/fileEncoding';
 import TryItView from '../../../src-renderer/src/views/TryItView.vue';
 import { createFakeApi, type FakeApi } from '../composables/fakeApi';
+import { runSummary } from '../composables/runSummary.fixture';
 
 type ClassifyParams = CallParamsInput<'models.classify'>;
-
-const summary = (runId: string, status: RunSummary['status']): RunSummary => ({
-  runId,
-  folder: `/runs/${runId}`,
-  status,
-  createdAt: '2026-11-27T10:00:00.000Z',
-  depth: 18,
-  mode: 'linear',
-  classes: ['cat', 'dog'],
-  testAccuracy: status === 'finished' ? 0.9 : null,
-});
 
 function png(name: string, bytes: number[] = [1, 2, 3]): File {
   return new File([new Uint8Array(bytes)], name, { type: 'image/png' });
@@ -82,7 +72,7 @@ describe('TryItView', () => {
 
   it('lists the finished runs to choose from and makes the choice the window’s run', async () => {
     const fake = createFakeApi();
-    fake.listReply = { ok: true, value: { runs: [summary('r-running', 'running'), summary('r-done', 'finished'), summary('r-failed', 'failed')] } };
+    fake.listReply = { ok: true, value: { runs: [runSummary('r-running', 'running'), runSummary('r-done', 'finished'), runSummary('r-failed', 'failed')] } };
     const wrapper = await mountView(fake);
     const select = wrapper.get<HTMLSelectElement>('[data-testid="try-run"]');
     expect(select.findAll('option').map((option) => option.attributes('value'))).toEqual(['', 'r-done']);
