@@ -2,10 +2,10 @@
  * One past run in full (settings, events, report) from runs.get, for a history's detail panel.
  * Only the last run asked for is shown: an older reply arriving late is dropped.
  */
-import { readonly, ref, shallowRef, type Ref, type ShallowRef } from 'vue';
+import type { Ref, ShallowRef } from 'vue';
 import type { CallResult, WorkbenchApi } from '../../../src-main/common/contract';
-import { unwrap, type ApiError } from '../api/workbench';
-import { toApiError } from './useRun';
+import type { ApiError } from '../api/workbench';
+import { useLatestReply } from './useLatestReply';
 
 export type RunDetail = CallResult<'runs.get'>;
 
@@ -20,35 +20,6 @@ export interface UseRunDetail {
 }
 
 export function useRunDetail(api: WorkbenchApi): UseRunDetail {
-  const runId = ref<string | null>(null);
-  const detail = shallowRef<RunDetail | null>(null);
-  const loading = ref(false);
-  const error = shallowRef<ApiError | null>(null);
-  let generation = 0;
-
-  async function load(id: string): Promise<void> {
-    const mine = ++generation;
-    runId.value = id;
-    detail.value = null;
-    error.value = null;
-    loading.value = true;
-    try {
-      const reply = unwrap(await api.runs.get({ runId: id }));
-      if (mine === generation) detail.value = reply;
-    } catch (caught) {
-      if (mine === generation) error.value = toApiError(caught);
-    } finally {
-      if (mine === generation) loading.value = false;
-    }
-  }
-
-  function clear(): void {
-    generation += 1;
-    runId.value = null;
-    detail.value = null;
-    error.value = null;
-    loading.value = false;
-  }
-
-  return { runId: readonly(runId), detail, loading: readonly(loading), error, load, clear };
+  const latest = useLatestReply((runId: string) => api.runs.get({ runId }));
+  return { runId: latest.query, detail: latest.result, loading: latest.loading, error: latest.error, load: latest.load, clear: latest.clear };
 }
