@@ -201,7 +201,7 @@ describe('browser mode, end to end', () => {
     await byTestId('gallery-close').click();
   });
 
-  it('cancels a run, then starts another and catches up after a reload mid-run', async () => {
+  it('cancels a run, then starts another, catches up after a reload mid-run, and shows it in a second tab', async () => {
     await startRun(200);
     await waitFor('batches of the long run', async () => (await chartPoints('chart-batch-loss')) > 0);
     await byTestId('cancel-run').click();
@@ -214,8 +214,21 @@ describe('browser mode, end to end', () => {
     // The reloaded page finds the running run and catches up with its history.
     await byTestId('run-header').waitFor({ timeout: 30_000 });
     await waitFor('the caught-up history', async () => (await chartPoints('chart-batch-loss')) >= before);
+
+    // A second tab opened now shows the same run, live.
+    const second = await context.newPage();
+    await second.goto(serve.origin);
+    const secondHeader = second.locator('[data-testid="run-header"]');
+    await secondHeader.waitFor({ timeout: 30_000 });
+    const runIdIn = (text: string | null): string | undefined => /\d{8}-\d{6}-resnet18-[0-9a-f]{6}/.exec(text ?? '')?.[0];
+    const shownHere = runIdIn(await byTestId('run-header').textContent());
+    expect(shownHere).toBeDefined();
+    expect(runIdIn(await secondHeader.textContent())).toBe(shownHere);
+
     await waitFor('the run to finish', async () => (await runStatus()).includes('finished'), 240_000);
     expect(await chartPoints('chart-epoch-accuracy')).toBeGreaterThanOrEqual(4);
+    await second.locator('[data-testid="run-status"].finished').waitFor({ timeout: 30_000 });
+    await second.close();
   });
 
   it('exports the run as ONNX with its model card', async () => {
