@@ -75,6 +75,12 @@ export function useSession(): Session {
   return session;
 }
 
+/** Shows a run on the Run screen. */
+export function openRun(runId: string): void {
+  session.runId = runId;
+  session.view = 'run';
+}
+
 /** Back to a fresh window's state (tests). */
 export function resetSession(): void {
   Object.assign(session, fresh());
