@@ -7,7 +7,7 @@
  * Screenshots go to test-results/e2e/ (CI artifacts); with E2E_SCREENSHOTS_TO_DOCS=1 also to
  * docs/screenshots/ for the README.
  */
-import { copyFile, mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -127,6 +127,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   const code = await serve?.stop();
+  // What the server said, kept beside the screenshots for whoever reads a failed run.
+  if (serve) await writeFile(path.join(artifacts, 'serve.log'), serve.output());
   expect(code).toBe(0);
   await rm(appData, { recursive: true, force: true });
   await rm(dataRoot, { recursive: true, force: true });

@@ -100,11 +100,23 @@ export function hasConvGradients(tfjsBackend: string): boolean {
   return tf.getKernel('Conv2DBackpropFilter', tfjsBackend) !== undefined;
 }
 
+/** The initialisation in progress; the next waits for it (see initBackend). */
+let initialising: Promise<unknown> = Promise.resolve();
+
 /**
  * Initialise the first working backend. Only one native tfjs per process can exist, so the choice is
- * made once; later calls with the same request return the same answer.
+ * made once; later calls with the same request return the same answer. Calls are taken one at a
+ * time: two callers racing at start-up (a UI's engine.info and a server announcing the engine) would
+ * otherwise both try wasm while it loads, and the loser would fall through to cpu and switch tfjs'
+ * global backend under the winner.
  */
-export async function initBackend(request: BackendRequest = {}): Promise<BackendInfo> {
+export function initBackend(request: BackendRequest = {}): Promise<BackendInfo> {
+  const result = initialising.then(() => initBackendNow(request));
+  initialising = result.catch(() => undefined);
+  return result;
+}
+
+async function initBackendNow(request: BackendRequest): Promise<BackendInfo> {
   // We report the backend and its limits ourselves (`info`, engine.info); tfjs' console banners
   // ("install our node backend") would only interleave with CLI output.
   tf.env().set('PROD', true);
