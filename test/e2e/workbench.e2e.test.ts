@@ -29,6 +29,13 @@ let serve: ServeProcess;
 let browser: Browser;
 let context: BrowserContext;
 let page: Page;
+/** The run that trains to its end; later tests export and try it. */
+let finishedRunId = '';
+
+/** The run id a run header shows. */
+function runIdIn(text: string | null): string | undefined {
+  return /\d{8}-\d{6}-resnet18-[0-9a-f]{6}/.exec(text ?? '')?.[0];
+}
 
 async function screenshot(name: string): Promise<void> {
   const file = path.join(artifacts, `${name}.png`);
@@ -181,13 +188,20 @@ describe('browser mode, end to end', () => {
   it('trains a short ResNet-18 run and shows it live: charts, matrix, per-class table, gallery', async () => {
     await startRun(3);
     await waitFor('batch-loss points', async () => (await chartPoints('chart-batch-loss')) > 0);
-    await waitFor('the first epoch', async () => (await chartPoints('chart-epoch-accuracy')) > 0);
+    // Seen while running: some epochs' points, not yet all (train and test accuracy per epoch).
+    let seenWhileRunning = 0;
+    await waitFor('the first epoch', async () => {
+      seenWhileRunning = await chartPoints('chart-epoch-accuracy');
+      return seenWhileRunning > 0;
+    });
     await byTestId('confusion-matrix').waitFor();
-    const firstEpochPoints = await chartPoints('chart-epoch-accuracy');
     await waitFor('the run to finish', async () => (await runStatus()).includes('finished'), 240_000);
-    expect(await chartPoints('chart-epoch-accuracy')).toBeGreaterThan(firstEpochPoints);
+    expect(await chartPoints('chart-epoch-accuracy')).toBe(6);
+    expect(seenWhileRunning).toBeLessThan(6);
     await expect.poll(() => byTestId('per-class-row').count(), { timeout: 30_000 }).toBe(5);
     await byTestId('run-summary').waitFor();
+    finishedRunId = runIdIn(await byTestId('run-header').textContent()) ?? '';
+    expect(finishedRunId).not.toBe('');
     await screenshot('run');
 
     // The fullest cell of the matrix opens a gallery of exactly its images.
@@ -203,34 +217,42 @@ describe('browser mode, end to end', () => {
     await byTestId('gallery-close').click();
   });
 
-  it('cancels a run, then starts another, catches up after a reload mid-run, and shows it in a second tab', async () => {
+  it('cancels a run; catches up with a running one after a reload; a second tab sees it and can cancel it', async () => {
     await startRun(200);
     await waitFor('batches of the long run', async () => (await chartPoints('chart-batch-loss')) > 0);
     await byTestId('cancel-run').click();
     await waitFor('the run to read cancelled', async () => (await runStatus()).includes('cancelled'), 60_000);
 
-    await startRun(4);
+    await startRun(200);
     await waitFor('the first epoch of the new run', async () => (await chartPoints('chart-epoch-accuracy')) > 0);
+    const shownHere = runIdIn(await byTestId('run-header').textContent());
+    expect(shownHere).toBeDefined();
+    expect(shownHere).not.toBe(finishedRunId);
     const before = await chartPoints('chart-batch-loss');
     await page.reload();
-    // The reloaded page finds the running run and catches up with its history.
+    // The reloaded page comes back to the running run and catches up with its history.
     await byTestId('run-header').waitFor({ timeout: 30_000 });
+    expect(runIdIn(await byTestId('run-header').textContent())).toBe(shownHere);
     await waitFor('the caught-up history', async () => (await chartPoints('chart-batch-loss')) >= before);
 
-    // A second tab opened now shows the same run, live.
+    // A second tab opened now lands on the same run, live, and may cancel it for both.
     const second = await context.newPage();
     await second.goto(serve.origin);
     const secondHeader = second.locator('[data-testid="run-header"]');
     await secondHeader.waitFor({ timeout: 30_000 });
-    const runIdIn = (text: string | null): string | undefined => /\d{8}-\d{6}-resnet18-[0-9a-f]{6}/.exec(text ?? '')?.[0];
-    const shownHere = runIdIn(await byTestId('run-header').textContent());
-    expect(shownHere).toBeDefined();
     expect(runIdIn(await secondHeader.textContent())).toBe(shownHere);
-
-    await waitFor('the run to finish', async () => (await runStatus()).includes('finished'), 240_000);
-    expect(await chartPoints('chart-epoch-accuracy')).toBeGreaterThanOrEqual(4);
-    await second.locator('[data-testid="run-status"].finished').waitFor({ timeout: 30_000 });
+    await second.locator('[data-testid="cancel-run"]').click();
+    await second.locator('[data-testid="run-status"].cancelled').waitFor({ timeout: 60_000 });
+    await waitFor('the first tab to hear of the cancel', async () => (await runStatus()).includes('cancelled'), 30_000);
     await second.close();
+  });
+
+  it('opens the finished run from History', async () => {
+    await goTo('history');
+    await page.locator(`[data-testid="history-row"][data-run-id="${finishedRunId}"]`).click();
+    await byTestId('open-run').click();
+    await byTestId('run-header').waitFor();
+    expect(runIdIn(await byTestId('run-header').textContent())).toBe(finishedRunId);
   });
 
   it('exports the run as ONNX with its model card', async () => {
