@@ -13,6 +13,8 @@ export interface MetricsDataset {
   dashed?: boolean;
   /** Which y axis: 'left' (default) or 'right' (the chart's second axis, see its `y2Title`). */
   axis?: 'left' | 'right';
+  /** Marker shape, to tell apart series that may lie on top of each other. Default 'circle'. */
+  marker?: 'circle' | 'rectRot';
 }
 
 /** Colour-blind-safe line colours (Okabe–Ito): train / first run, then eval / second run. */

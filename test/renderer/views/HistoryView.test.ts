@@ -121,6 +121,8 @@ describe('HistoryView', () => {
     expect(FakeChart.ys(chart, 'run-a loss')).toEqual([0.7, 0.55]);
     expect(FakeChart.ys(chart, 'run-b accuracy')).toEqual([0.8, 0.9]);
     expect(chart.data.datasets.map((d) => d.yAxisID)).toEqual(['y', 'y2', 'y', 'y2']);
+    // Identical curves (same seed, same data) stay distinguishable by their markers.
+    expect(chart.data.datasets.map((d) => (d as { pointStyle?: string }).pointStyle)).toEqual(['circle', 'circle', 'rectRot', 'rectRot']);
 
     const diff = wrapper.get('[data-testid="settings-diff"]');
     expect(diff.findAll('thead th').map((th) => th.text())).toEqual(['Setting', 'run-a', 'run-b']);
