@@ -7,13 +7,15 @@
  * Screenshots go to test-results/e2e/ (CI artifacts); with E2E_SCREENSHOTS_TO_DOCS=1 also to
  * docs/screenshots/ for the README.
  */
-import { copyFile, mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { serializeTorchZip } from '../../src-main/node/weights/torchPth';
+import { formulaStateDict } from '../support/formulaWeights';
 import { launchChromium } from './support/chromium';
 import { startServe, type ServeProcess } from './support/serveProcess';
 
@@ -125,6 +127,9 @@ beforeAll(async () => {
       for (const file of await readdir(path.join(sample, split, cls))) await copyFile(path.join(sample, split, cls, file), path.join(dataRoot, 'fashion', split, cls, file));
     }
   }
+  // A checkpoint of the user's own to import (formula weights in torchvision's ResNet-18 layout, as .pth).
+  await mkdir(path.join(dataRoot, 'checkpoints'));
+  await writeFile(path.join(dataRoot, 'checkpoints', 'my-resnet18.pth'), serializeTorchZip(formulaStateDict(18, 1000)));
   serve = await startServe({ dataRoots: [dataRoot], appData, token: TOKEN });
   browser = await launchChromium();
   context = await browser.newContext({ viewport: { width: 1360, height: 900 } });
@@ -291,5 +296,24 @@ describe('browser mode, end to end', () => {
     await byTestId('compare-runs').click();
     await byTestId('compare-chart').waitFor();
     await screenshot('history');
+  });
+
+  it('imports a checkpoint file and trains from it', async () => {
+    await goTo('train');
+    await byTestId('weights-import-input').fill(path.join(dataRoot, 'checkpoints', 'my-resnet18.pth'));
+    await byTestId('weights-import-input').press('Enter');
+    await byTestId('weights-import-result').waitFor({ timeout: 60_000 });
+    expect(await byTestId('weights-import-result').textContent()).toContain('ResNet-18, 1000 classes');
+    expect(await byTestId('weights-file').isChecked()).toBe(true);
+    await fillField('epochs', '1');
+    await fillField('imageSize', '32');
+    await byTestId('start-run').click();
+    await byTestId('run-header').waitFor();
+    await waitFor('the run from the imported checkpoint to finish', async () => (await runStatus()).includes('finished'), 240_000);
+    // The run records where its backbone came from: the imported copy in the weights folder.
+    const runId = runIdIn(await byTestId('run-header').textContent())!;
+    const config = JSON.parse(await readFile(path.join(appData, 'runs', runId, 'config.json'), 'utf8')) as { facts: { weightsSource: string; weightsSha256: string | null } };
+    expect(config.facts.weightsSource).toContain(path.join(appData, 'weights'));
+    expect(config.facts.weightsSha256).toMatch(/^[0-9a-f]{64}$/);
   });
 });

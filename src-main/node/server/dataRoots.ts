@@ -1,7 +1,8 @@
 /**
  * Which folders a browser may make the engine read and write: its data roots (`--data-root`, default
- * the current folder) and the runs folder. Every path is resolved with realpath before it is
- * compared, so a symbolic link inside a root cannot lead outside it.
+ * the current folder) and the runs folder; and, to read only, the engine's own folders a run may be
+ * told to read from (the weights folder, where imported checkpoints are kept). Every path is resolved
+ * with realpath before it is compared, so a symbolic link inside a root cannot lead outside it.
  */
 import { mkdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -15,13 +16,15 @@ export interface DataRoots {
   runsRoot: string;
   /** Where browsing starts: the data roots, then the runs folder (once). */
   browseRoots: string[];
+  /** Folders that may be read but not written or browsed (resolved). */
+  readOnlyRoots: string[];
 }
 
 /**
  * Resolves the data roots (each must be an existing folder) and the runs folder (created when
  * missing, as the first run would).
  */
-export async function resolveDataRoots(dataRoots: readonly string[], runsRoot: string): Promise<DataRoots> {
+export async function resolveDataRoots(dataRoots: readonly string[], runsRoot: string, readOnlyRoots: readonly string[] = []): Promise<DataRoots> {
   if (dataRoots.length === 0) throw new WorkbenchError('BAD_INPUT', 'At least one data root is needed.');
   const resolved: string[] = [];
   for (const root of dataRoots) {
@@ -34,7 +37,12 @@ export async function resolveDataRoots(dataRoots: readonly string[], runsRoot: s
   }
   await mkdir(runsRoot, { recursive: true });
   const runs = await realpath(runsRoot);
-  return { dataRoots: resolved, runsRoot: runs, browseRoots: resolved.includes(runs) ? resolved : [...resolved, runs] };
+  const readOnly: string[] = [];
+  for (const root of readOnlyRoots) {
+    await mkdir(root, { recursive: true });
+    readOnly.push(await realpath(root));
+  }
+  return { dataRoots: resolved, runsRoot: runs, browseRoots: resolved.includes(runs) ? resolved : [...resolved, runs], readOnlyRoots: readOnly };
 }
 
 /**
@@ -64,9 +72,10 @@ export function isInside(root: string, target: string): boolean {
 
 /** The service's PathPolicy for browser mode: paths (after realpath) inside a root only. */
 export function dataRootsPolicy(roots: DataRoots): PathPolicy {
-  return async (absolutePath) => {
+  return async (absolutePath, use) => {
     const real = await realPathOf(absolutePath);
     if (roots.browseRoots.some((root) => isInside(root, real))) return;
+    if (use === 'read' && roots.readOnlyRoots.some((root) => isInside(root, real))) return;
     const shown = real === absolutePath ? `'${absolutePath}'` : `'${absolutePath}' (which leads to '${real}')`;
     throw new WorkbenchError('BAD_INPUT', `${shown} is outside the folders this server may use: ${roots.browseRoots.join(', ')}.`);
   };

@@ -65,6 +65,17 @@ describe('dataRootsPolicy', () => {
     }
   });
 
+  it('lets the engine read its weights folder (imported checkpoints) but never write or browse it', async () => {
+    const weights = path.join(root, 'app', 'weights');
+    const roots = await resolveDataRoots([path.join(root, 'data')], path.join(root, 'runs'), [weights]);
+    expect(roots.readOnlyRoots).toEqual([weights]);
+    expect(roots.browseRoots).not.toContain(weights);
+    const policy = dataRootsPolicy(roots);
+    await policy(path.join(weights, 'imported', 'mine.pth'), 'read');
+    const error = await refusal(policy(path.join(weights, 'imported', 'mine.pth'), 'write'));
+    expect(error.message).toContain('outside the folders this server may use');
+  });
+
   it('refuses a symbolic link inside a root that leads outside it, and paths through it', async () => {
     const policy = dataRootsPolicy(await resolveDataRoots([path.join(root, 'data')], path.join(root, 'runs')));
     const error = await refusal(policy(path.join(root, 'data', 'escape', 'key.pth'), 'read'));

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Option, type Command } from 'commander';
 import { WorkbenchError } from '../../../common/errors';
-import { runsFolder } from '../../appPaths';
+import { runsFolder, weightsFolder } from '../../appPaths';
 import { dataRootsPolicy, resolveDataRoots } from '../../server/dataRoots';
 import { checkTokenFormat, isLoopbackHost } from '../../server/serverSecurity';
 import { startWorkbenchServer } from '../../server/workbenchServer';
@@ -96,7 +96,8 @@ export function registerServe(program: Command, ctx: CliContext): void {
     if (!existsSync(path.join(rendererFolder, 'index.html'))) {
       throw new WorkbenchError('NOT_FOUND', `The built UI is missing (${path.join(rendererFolder, 'index.html')}); run 'npm run build' first.`);
     }
-    const roots = await resolveDataRoots(options.dataRoot.length > 0 ? options.dataRoot : [process.cwd()], runsFolder());
+    // Runs may start from checkpoints imported into the weights folder: readable, never writable from a browser.
+    const roots = await resolveDataRoots(options.dataRoot.length > 0 ? options.dataRoot : [process.cwd()], runsFolder(), [weightsFolder()]);
     const workbench = new Workbench({
       runsRoot: roots.runsRoot,
       pathPolicy: dataRootsPolicy(roots),
