@@ -7,6 +7,7 @@
  * side, and acting on it (say, a run event the UI cannot show) would only move the failure elsewhere.
  */
 import { z } from 'zod';
+import { exportFormatSchema, uploadedImageSchema } from './contract';
 import { ERROR_CODES, WorkbenchError } from './errors';
 import { runConfigSchema } from './runConfig';
 import { RUN_EVENT_SCHEMAS, type RunEvent, type RunEventName } from './runEvents';
@@ -35,10 +36,29 @@ export const trainerRunOptionsSchema = z.strictObject({
 });
 export type TrainerRunOptions = z.input<typeof trainerRunOptionsSchema>;
 
+/**
+ * Model work the engine hands to a worker process so that a large prediction or an export cannot
+ * block the process serving the UI. Paths are already checked (and resolved) by the engine.
+ */
+export const modelJobSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('predict'), model: z.string().min(1), files: z.array(z.string().min(1)).min(1), topK: z.number().int().min(1) }),
+  z.strictObject({ kind: z.literal('classify'), model: z.string().min(1), images: z.array(uploadedImageSchema).min(1), topK: z.number().int().min(1) }),
+  z.strictObject({ kind: z.literal('export'), folder: z.string().min(1), format: exportFormatSchema, out: z.string().min(1), force: z.boolean() }),
+]);
+export type ModelJob = z.output<typeof modelJobSchema>;
+
+/** Where a model job finds runs and weights. */
+export const modelJobOptionsSchema = z.strictObject({
+  runsRoot: z.string().min(1).optional(),
+  weightsFolder: z.string().min(1).optional(),
+});
+export type ModelJobOptions = z.output<typeof modelJobOptionsSchema>;
+
 /** Engine → trainer. */
 export const trainerRequestSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('start'), runId: z.string().min(1), options: trainerRunOptionsSchema }),
   z.strictObject({ type: z.literal('cancel') }),
+  z.strictObject({ type: z.literal('model'), job: modelJobSchema, options: modelJobOptionsSchema }),
 ]);
 export type TrainerRequest = z.input<typeof trainerRequestSchema>;
 
@@ -72,6 +92,8 @@ const runReportSchema = z.looseObject({
 export const trainerReplySchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('event'), event: runEventSchema }),
   z.strictObject({ type: z.literal('done'), report: runReportSchema }),
+  /** A model job's result; the engine checks it against the call's result schema. */
+  z.strictObject({ type: z.literal('result'), value: z.unknown() }),
   z.strictObject({ type: z.literal('failed'), error: z.strictObject({ code: z.enum(ERROR_CODES), message: z.string() }) }),
 ]);
 export type TrainerReply = z.output<typeof trainerReplySchema>;

@@ -73,7 +73,7 @@ function start(): void {
   // The engine keeps weights and runs in the app's data folder unless the variable names another.
   process.env.RESNET_WORKBENCH_DATA ||= app.getPath('userData');
   const workbench = new Workbench({
-    spawnTrainer: () => utilityTrainerChannel(utilityProcess.fork(TRAINER_ENTRY_PATH, [], { serviceName: 'ResNet Workbench trainer', stdio: 'inherit' })),
+    spawnWorker: () => utilityTrainerChannel(utilityProcess.fork(TRAINER_ENTRY_PATH, [], { serviceName: 'ResNet Workbench trainer', stdio: 'inherit' })),
   });
 
   lockDownSession();

@@ -1,12 +1,19 @@
-/** `models.export`, `models.predict` and `models.classify`: a run's model written out, or asked about images. */
+/**
+ * `models.export`, `models.predict` and `models.classify`: a run's model written out, or asked about
+ * images. Each call is two steps: the engine checks and resolves the caller's paths against its path
+ * policy (`prepare…`), then `runModelJob` does the compute — in the engine's own process, or in a worker
+ * process when the host has one, so a long prediction or export cannot stall the process serving the UI.
+ */
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { runIdSchema, type CallParams, type CallResult, type FilePrediction } from '../../common/contract';
 import { WorkbenchError } from '../../common/errors';
+import type { ModelJob, ModelJobOptions } from '../../common/trainerMessages';
+import { initBackend } from '../engine/backend';
 import { exportRun } from '../export/exportRun';
 import { classifyWithModel, loadModelForPrediction } from '../export/loadModel';
-import type { LoadedModel, LoadRunOptions } from '../export/loadRunModel';
+import type { LoadedModel } from '../export/loadRunModel';
 import type { ExportFormat } from '../export/modelCard';
 import type { PathChecker } from './pathPolicy';
 
@@ -15,21 +22,14 @@ type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
 const formatsAgree: Same<CallParams<'models.export'>['format'], ExportFormat> = true;
 void formatsAgree;
 
-export async function exportModel(
-  params: CallParams<'models.export'> & { folder: string },
-  paths: PathChecker,
-  options: LoadRunOptions,
-): Promise<CallResult<'models.export'>> {
-  const out = await paths.writable(params.out, 'the export');
-  const result = await exportRun({ ...options, run: params.folder, format: params.format, out, force: params.force ?? false });
-  return { format: result.format, path: result.path, card: result.card, cardText: await readFile(result.card, 'utf8') };
-}
+/** Turns a run id into its folder (NOT_FOUND when there is none). */
+type RunFolder = (runId: string) => Promise<string>;
 
 /**
  * A model reference is an absolute path (checked like every path from a caller) or a run id, which
  * `runFolder` turns into its folder under the runs folder — never a path relative to the engine.
  */
-async function resolveModel(model: string, paths: PathChecker, runFolder: (runId: string) => Promise<string>): Promise<string> {
+async function resolveModel(model: string, paths: PathChecker, runFolder: RunFolder): Promise<string> {
   if (path.isAbsolute(model)) return paths.existing(model, 'file-or-folder', 'The model');
   if (!runIdSchema.safeParse(model).success) {
     throw new WorkbenchError('BAD_INPUT', `The model must be a run id or an absolute path to a run folder or an exported model; got '${model}'.`);
@@ -37,15 +37,25 @@ async function resolveModel(model: string, paths: PathChecker, runFolder: (runId
   return runFolder(model);
 }
 
-type ModelCallOptions = LoadRunOptions & { runFolder: (runId: string) => Promise<string> };
+export async function prepareExport(params: CallParams<'models.export'>, paths: PathChecker, runFolder: RunFolder): Promise<ModelJob> {
+  const folder = await runFolder(params.runId);
+  const out = await paths.writable(params.out, 'the export');
+  return { kind: 'export', folder, format: params.format, out, force: params.force ?? false };
+}
 
-/** Loads the model a call names, runs `use` with it and frees it. */
-async function withModel<T>(model: string, paths: PathChecker, options: ModelCallOptions, use: (loaded: LoadedModel) => Promise<T>): Promise<T> {
-  const reference = await resolveModel(model, paths, options.runFolder);
-  const loaded = await loadModelForPrediction(reference, {
-    ...(options.runsRoot !== undefined ? { runsRoot: options.runsRoot } : {}),
-    ...(options.weightsFolder !== undefined ? { weightsFolder: options.weightsFolder } : {}),
-  });
+export async function preparePredict(params: CallParams<'models.predict'>, paths: PathChecker, runFolder: RunFolder): Promise<ModelJob> {
+  const files: string[] = [];
+  for (const file of params.files) files.push(await paths.existing(file, 'file', 'The image'));
+  return { kind: 'predict', model: await resolveModel(params.model, paths, runFolder), files, topK: params.topK };
+}
+
+export async function prepareClassify(params: CallParams<'models.classify'>, paths: PathChecker, runFolder: RunFolder): Promise<ModelJob> {
+  return { kind: 'classify', model: await resolveModel(params.model, paths, runFolder), images: params.images, topK: params.topK };
+}
+
+/** Loads the model a job names, runs `use` with it and frees it. */
+async function withModel<T>(model: string, options: ModelJobOptions, use: (loaded: LoadedModel) => Promise<T>): Promise<T> {
+  const loaded = await loadModelForPrediction(model, options);
   try {
     return await use(loaded);
   } finally {
@@ -64,31 +74,40 @@ async function classifyFiles(loaded: LoadedModel, files: readonly string[], topK
   return { labels: [...loaded.classes], predictions };
 }
 
-export async function predictFiles(params: CallParams<'models.predict'>, paths: PathChecker, options: ModelCallOptions): Promise<CallResult<'models.predict'>> {
-  const files: string[] = [];
-  for (const file of params.files) files.push(await paths.existing(file, 'file', 'The image'));
-  return withModel(params.model, paths, options, (loaded) => classifyFiles(loaded, files, params.topK, (file) => file));
-}
-
 /**
  * Images sent with the call are written to a private temporary folder (the image pipeline reads
  * files) under names of our own — the sender's name is only a label — and removed afterwards.
  */
-export async function classifyUploads(params: CallParams<'models.classify'>, paths: PathChecker, options: ModelCallOptions): Promise<CallResult<'models.classify'>> {
-  return withModel(params.model, paths, options, async (loaded) => {
-    const folder = await mkdtemp(path.join(tmpdir(), 'resnet-workbench-classify-'));
-    try {
-      const names = new Map<string, string>();
-      const files: string[] = [];
-      for (const [index, image] of params.images.entries()) {
-        const file = path.join(folder, `image-${index}`);
-        await writeFile(file, Buffer.from(image.data, 'base64'), { mode: 0o600 });
-        names.set(file, image.name);
-        files.push(file);
-      }
-      return await classifyFiles(loaded, files, params.topK, (file) => names.get(file) ?? path.basename(file));
-    } finally {
-      await rm(folder, { recursive: true, force: true });
+async function classifyUploads(loaded: LoadedModel, images: Extract<ModelJob, { kind: 'classify' }>['images'], topK: number): Promise<CallResult<'models.classify'>> {
+  const folder = await mkdtemp(path.join(tmpdir(), 'resnet-workbench-classify-'));
+  try {
+    const names = new Map<string, string>();
+    const files: string[] = [];
+    for (const [index, image] of images.entries()) {
+      const file = path.join(folder, `image-${index}`);
+      await writeFile(file, Buffer.from(image.data, 'base64'), { mode: 0o600 });
+      names.set(file, image.name);
+      files.push(file);
     }
-  });
+    return await classifyFiles(loaded, files, topK, (file) => names.get(file) ?? path.basename(file));
+  } finally {
+    await rm(folder, { recursive: true, force: true });
+  }
+}
+
+export type ModelJobResult = CallResult<'models.export'> | CallResult<'models.predict'> | CallResult<'models.classify'>;
+
+/** Does a prepared job's compute, in whichever process runs it. */
+export async function runModelJob(job: ModelJob, options: ModelJobOptions): Promise<ModelJobResult> {
+  await initBackend();
+  switch (job.kind) {
+    case 'export': {
+      const result = await exportRun({ ...options, run: job.folder, format: job.format, out: job.out, force: job.force });
+      return { format: result.format, path: result.path, card: result.card, cardText: await readFile(result.card, 'utf8') };
+    }
+    case 'predict':
+      return withModel(job.model, options, (loaded) => classifyFiles(loaded, job.files, job.topK, (file) => file));
+    case 'classify':
+      return withModel(job.model, options, (loaded) => classifyUploads(loaded, job.images, job.topK));
+  }
 }

@@ -30,7 +30,7 @@ export interface RunManagerOptions {
   /** Receives every run event, with the run's id, in the order the trainer sent them. */
   emit: (event: RunEventRecord) => void;
   /** Starts a trainer process per run; without it runs train in this process. */
-  spawnTrainer?: () => TrainerChannel;
+  spawnWorker?: () => TrainerChannel;
 }
 
 interface RegisteredRun {
@@ -137,8 +137,8 @@ export class RunManager {
 
   /** Trains in a trainer process when one can be started, else in this process. */
   private async train(runId: string, config: RunConfig, folder: string, signal: AbortSignal, onEvent: (event: RunEventRecord) => void): Promise<RunReport> {
-    const { spawnTrainer, weightsOptions } = this.options;
-    if (!spawnTrainer) {
+    const { spawnWorker, weightsOptions } = this.options;
+    if (!spawnWorker) {
       return await trainRun({ config, runsRoot: this.runsRoot, outFolder: folder, signal, ...(weightsOptions ? { weightsOptions } : {}), onEvent });
     }
     // Only plain settings cross to the trainer process; it finds the weights folder the same way.
@@ -147,7 +147,7 @@ export class RunManager {
       ...(weightsOptions?.baseUrl !== undefined ? { baseUrl: weightsOptions.baseUrl } : {}),
       ...(weightsOptions?.timeoutMs !== undefined ? { timeoutMs: weightsOptions.timeoutMs } : {}),
     };
-    const trainer = runInTrainerProcess(spawnTrainer(), runId, { config, runsRoot: this.runsRoot, outFolder: folder, weightsOptions: crossing }, onEvent);
+    const trainer = runInTrainerProcess(spawnWorker(), runId, { config, runsRoot: this.runsRoot, outFolder: folder, weightsOptions: crossing }, onEvent);
     signal.addEventListener('abort', () => trainer.cancel(), { once: true });
     return await trainer.done;
   }

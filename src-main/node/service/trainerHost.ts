@@ -12,7 +12,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { toErrorData, WorkbenchError } from '../../common/errors';
 import type { RunEvent } from '../../common/runEvents';
-import { parseTrainerReply, type TrainerRequest, type TrainerRunOptions } from '../../common/trainerMessages';
+import { parseTrainerReply, type ModelJob, type ModelJobOptions, type TrainerRequest, type TrainerRunOptions } from '../../common/trainerMessages';
 import type { RunReport } from '../train/trainer';
 
 export interface TrainerExit {
@@ -126,7 +126,8 @@ export function runInTrainerProcess(
     if (reply.type === 'event') onEvent(reply.event);
     // Checked for the fields the engine reads; the rest is the trainer's RunReport as sent.
     else if (reply.type === 'done') settle({ report: reply.report as unknown as RunReport });
-    else settle({ error: new WorkbenchError(reply.error.code, reply.error.message) });
+    else if (reply.type === 'failed') settle({ error: new WorkbenchError(reply.error.code, reply.error.message) });
+    else settle({ error: new WorkbenchError('INTERNAL', 'The trainer process answered a run with a model-job result.') });
   });
 
   channel.onExit((exit) => {
@@ -149,4 +150,38 @@ export function runInTrainerProcess(
       cancelTimer = setTimeout(() => settle({ error: new WorkbenchError('CANCELLED', 'Training was cancelled (the trainer did not stop in time and was ended).') }), runOptions.cancelGraceMs ?? 10_000);
     },
   };
+}
+
+/**
+ * Runs one model job (a prediction or an export) in the worker process behind `channel`, which it
+ * then owns and ends. Resolves with the job's result as the worker sent it: the caller checks it
+ * against the call's result schema (Workbench.dispatch does).
+ */
+export function runModelJobInProcess(channel: TrainerChannel, job: ModelJob, options: ModelJobOptions): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const settle = (outcome: { value: unknown } | { error: WorkbenchError }): void => {
+      if (settled) return;
+      settled = true;
+      channel.kill();
+      if ('value' in outcome) resolve(outcome.value);
+      else reject(outcome.error);
+    };
+    channel.onMessage((raw) => {
+      let reply;
+      try {
+        reply = parseTrainerReply(raw);
+      } catch (error) {
+        settle({ error: error instanceof WorkbenchError ? error : new WorkbenchError('INTERNAL', toErrorData(error).message) });
+        return;
+      }
+      if (reply.type === 'result') settle({ value: reply.value });
+      else if (reply.type === 'failed') settle({ error: new WorkbenchError(reply.error.code, reply.error.message) });
+      else settle({ error: new WorkbenchError('INTERNAL', `The worker process sent '${reply.type}' for a model job.`) });
+    });
+    channel.onExit((exit) => {
+      settle({ error: new WorkbenchError('INTERNAL', `The worker process died (${describeExit(exit)}) before the job ended; it may have run out of memory or crashed.`) });
+    });
+    channel.postMessage({ type: 'model', job, options });
+  });
 }

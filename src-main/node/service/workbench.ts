@@ -24,18 +24,19 @@ import {
   type WorkbenchHandlers,
 } from '../../common/contract';
 import { WorkbenchError, toErrorData } from '../../common/errors';
+import type { ModelJob, ModelJobOptions } from '../../common/trainerMessages';
 import { initBackend } from '../engine/backend';
 import { DEFAULT_WEIGHTS_VARIANT } from '../weights/catalog';
 import { ensureWeights, importWeights, listImportedWeights, listWeights, type EnsureWeightsOptions } from '../weights/weightsStore';
 import { scanDataset } from './datasetScan';
 import { cellImages } from './cellImages';
 import { browseFiles } from './fileBrowser';
-import { classifyUploads, exportModel, predictFiles } from './modelCalls';
+import { prepareClassify, prepareExport, preparePredict, runModelJob } from './modelCalls';
 import { modelCatalog } from './modelCatalog';
 import { pathChecker, type PathChecker, type PathPolicy } from './pathPolicy';
 import { RunManager } from './runManager';
 import { thumbnails } from './thumbnails';
-import type { TrainerChannel } from './trainerHost';
+import { runModelJobInProcess, type TrainerChannel } from './trainerHost';
 
 /** One event as the service emits it; transports forward `event` and `payload` as they are. */
 export type WorkbenchEvent = { [E in EventName]: { event: E; payload: EventPayload<E> } }[EventName];
@@ -61,11 +62,12 @@ export interface WorkbenchOptions {
    */
   browseRoots?: () => string[];
   /**
-   * Starts a trainer process for each run (desktop: an Electron utilityProcess; browser mode: a Node
-   * child process), so no training step runs in the process that serves the UI. Default: none — runs
-   * train in this process (the CLI, and tests that need no second process).
+   * Starts a worker process for each run and each prediction or export (desktop: an Electron
+   * utilityProcess; browser mode: a Node child process), so no training step or long model compute
+   * runs in the process that serves the UI. Default: none — everything runs in this process (the CLI,
+   * and tests that need no second process).
    */
-  spawnTrainer?: () => TrainerChannel;
+  spawnWorker?: () => TrainerChannel;
 }
 
 export class Workbench {
@@ -79,9 +81,12 @@ export class Workbench {
 
   /** The calls on validated parameters; `dispatch` is the way in for anything from outside. */
   readonly handlers: WorkbenchHandlers;
+  private readonly spawnWorker: (() => TrainerChannel) | undefined;
+  private readonly modelOptions: () => ModelJobOptions;
 
   constructor(options: WorkbenchOptions = {}) {
     this.startEngine = options.startEngine ?? (() => initBackend());
+    this.spawnWorker = options.spawnWorker;
     this.weightsStore = options.weights ?? {};
     this.paths = pathChecker(options.pathPolicy);
     this.runs = new RunManager({
@@ -89,10 +94,11 @@ export class Workbench {
       weightsOptions: this.weightsStore,
       paths: this.paths,
       emit: (record) => this.emit(record.event, record.payload),
-      ...(options.spawnTrainer ? { spawnTrainer: options.spawnTrainer } : {}),
+      ...(options.spawnWorker ? { spawnWorker: options.spawnWorker } : {}),
     });
     const browseRoots = options.browseRoots ?? (() => [homedir()]);
-    const modelOptions = (): { runsRoot: string; weightsFolder?: string } => ({
+    const runFolder = (runId: string): Promise<string> => this.runs.requireFolder(runId);
+    this.modelOptions = (): ModelJobOptions => ({
       runsRoot: this.runs.runsRoot,
       ...(this.weightsStore.folder !== undefined ? { weightsFolder: this.weightsStore.folder } : {}),
     });
@@ -105,24 +111,15 @@ export class Workbench {
       'runs.cancel': (params) => this.runs.cancel(params.runId),
       'runs.get': (params) => this.runs.get(params.runId),
       'runs.list': () => this.runs.list(),
-      // Model calls compute with tfjs here: the backend must be chosen first (engine.info does it once).
-      'models.export': async (params) => {
-        await this.engineInfo();
-        return exportModel({ ...params, folder: await this.runs.requireFolder(params.runId) }, this.paths, modelOptions());
-      },
-      'models.predict': async (params) => {
-        await this.engineInfo();
-        return predictFiles(params, this.paths, { ...modelOptions(), runFolder: (runId) => this.runs.requireFolder(runId) });
-      },
+      // A model job's result is checked against the call's result schema by dispatch.
+      'models.export': async (params) => (await this.modelJob(await prepareExport(params, this.paths, runFolder))) as CallResult<'models.export'>,
+      'models.predict': async (params) => (await this.modelJob(await preparePredict(params, this.paths, runFolder))) as CallResult<'models.predict'>,
       'weights.download': (params) => this.weightsDownload(params.depth, params.variant),
       'weights.import': (params) => this.weightsImport(params),
       'files.browse': (params) => browseFiles(params, this.paths, browseRoots()),
       'images.thumbnails': (params) => thumbnails(params, this.paths),
-      'models.classify': async (params) => {
-        await this.engineInfo();
-        return classifyUploads(params, this.paths, { ...modelOptions(), runFolder: (runId) => this.runs.requireFolder(runId) });
-      },
-      'runs.images': async (params) => cellImages(await this.runs.requireFolder(params.runId), params),
+      'models.classify': async (params) => (await this.modelJob(await prepareClassify(params, this.paths, runFolder))) as CallResult<'models.classify'>,
+      'runs.images': async (params) => cellImages(await runFolder(params.runId), params),
     };
   }
 
@@ -152,6 +149,12 @@ export class Workbench {
    */
   async close(): Promise<void> {
     await this.runs.stopAll();
+  }
+
+  /** A prepared model job, in a worker process when the host gives one, else here. */
+  private async modelJob(job: ModelJob): Promise<unknown> {
+    if (this.spawnWorker) return runModelJobInProcess(this.spawnWorker(), job, this.modelOptions());
+    return runModelJob(job, this.modelOptions());
   }
 
   /** Subscribes to every event the service emits. */

@@ -1,14 +1,16 @@
 /**
- * Entry of the trainer process: one training run per process, driven by messages from the engine
+ * Entry of the engine's worker process: one training run, or one model job (a prediction or an
+ * export), per process, driven by messages from the engine
  * (common/trainerMessages.ts). Started by Electron's utilityProcess.fork (messages through
  * `process.parentPort`) or by Node's child_process.fork (messages through `process.send`).
  *
- * The process trains at most one run and then waits to be ended by its parent, which owns its
- * lifetime: a fresh process per run returns all of a run's memory to the system.
+ * The process does one job and then waits to be ended by its parent, which owns its lifetime: a
+ * fresh process per job returns all of its memory to the system.
  */
 import { toErrorData, WorkbenchError } from '../../common/errors';
 import type { RunEvent } from '../../common/runEvents';
 import { parseTrainerRequest, type TrainerReply } from '../../common/trainerMessages';
+import { runModelJob } from '../service/modelCalls';
 import { trainRun } from './trainer';
 
 interface ParentLink {
@@ -58,10 +60,17 @@ function serve(link: ParentLink): void {
       return;
     }
     if (started) {
-      fail(new WorkbenchError('BUSY', 'This trainer process is already training a run; start a new process for another.'));
+      fail(new WorkbenchError('BUSY', 'This worker process has had its job; start a new process for another.'));
       return;
     }
     started = true;
+    if (request.type === 'model') {
+      runModelJob(request.job, request.options).then(
+        (value) => link.post({ type: 'result', value }),
+        (error: unknown) => fail(error),
+      );
+      return;
+    }
     const { runId, options } = request;
     // Events sent before the run folder exists carry a placeholder id; the engine's id is the real one.
     const onEvent = (event: RunEvent): void => link.post({ type: 'event', event: { event: event.event, payload: { ...event.payload, runId } } as RunEvent });

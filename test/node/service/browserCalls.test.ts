@@ -1,7 +1,7 @@
 /**
  * The calls a UI without the engine's disk needs — files.browse, images.thumbnails, models.classify,
  * runs.images — on a real run trained in a trainer process (the way the desktop app and browser mode
- * run it: `spawnTrainer`), so the per-image results are written by the trainer and read by the service.
+ * run it: `spawnWorker`), so the per-image results are written by the trainer and read by the service.
  */
 import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -45,7 +45,7 @@ beforeAll(async () => {
     pathPolicy: (p) => {
       if (![dataRoot, path.join(root, 'runs')].some((r) => p === r || p.startsWith(`${r}${path.sep}`))) throw new WorkbenchError('BAD_INPUT', `${p} is outside ${dataRoot}`);
     },
-    spawnTrainer: () => forkTrainerProcess(),
+    spawnWorker: () => forkTrainerProcess(),
   });
   const started = value(await workbench.dispatch('runs.start', { config: { trainDir: train, testDir: test, weights: 'none', imageSize: 32, batchSize: 8, augment: false, lr: 0.01, epochs: 3 } }));
   runId = started.runId;
@@ -216,7 +216,7 @@ describe('a trainer process that dies', () => {
     let firstRunId = '';
     const local = new Workbench({
       runsRoot: path.join(root, 'runs-died'),
-      spawnTrainer: () => {
+      spawnWorker: () => {
         const channel = forkTrainerProcess();
         channels.push(channel);
         return channel;
@@ -238,5 +238,29 @@ describe('a trainer process that dies', () => {
     const second = value(await local.dispatch('runs.start', { config: { ...config, epochs: 1 } }));
     await local.runs.settled(second.runId);
     expect(value(await local.dispatch('runs.get', { runId: second.runId })).status).toBe('finished');
+  }, 120_000);
+});
+
+describe('model calls in a worker process', () => {
+  it('answer like the engine itself, and a worker that dies mid-job becomes a clear error', async () => {
+    const files = ['blue', 'green'].map((c) => path.join(test, c, '0.png'));
+    const inProcess = new Workbench({ runsRoot: path.join(root, 'runs') });
+    const expected = value(await inProcess.dispatch('models.predict', { model: runId, files, topK: 2 }));
+    expect(value(await workbench.dispatch('models.predict', { model: runId, files, topK: 2 }))).toEqual(expected);
+
+    let killNext = true;
+    const flaky = new Workbench({
+      runsRoot: path.join(root, 'runs'),
+      spawnWorker: () => {
+        const channel = forkTrainerProcess();
+        if (killNext) setTimeout(() => channel.kill('SIGKILL'), 100);
+        killNext = false;
+        return channel;
+      },
+    });
+    expectError(await flaky.dispatch('models.predict', { model: runId, files, topK: 2 }), 'INTERNAL', 'worker process died');
+    expect(value(await flaky.dispatch('models.predict', { model: runId, files, topK: 2 }))).toEqual(expected);
+    // Errors keep their codes across the process boundary.
+    expectError(await workbench.dispatch('models.export', { runId, format: 'onnx', out: path.join(root, 'data', 'train', 'blue', '0.png') }), 'ALREADY_EXISTS');
   }, 120_000);
 });

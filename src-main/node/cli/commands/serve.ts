@@ -103,7 +103,7 @@ export function registerServe(program: Command, ctx: CliContext): void {
       pathPolicy: dataRootsPolicy(roots),
       browseRoots: () => roots.browseRoots,
       // A run's crash or out-of-memory must not take the server (and every tab) down with it.
-      spawnTrainer: () => forkTrainerProcess(),
+      spawnWorker: () => forkTrainerProcess(),
     });
     let server;
     try {
