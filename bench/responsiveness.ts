@@ -50,7 +50,7 @@ function percentile(sorted: number[], p: number): number {
 
 async function measure(where: 'in-process' | 'trainer process'): Promise<Measured> {
   const runsRoot = await mkdtemp(path.join(tmpdir(), 'workbench-bench-responsiveness-'));
-  const workbench = new Workbench({ runsRoot, ...(where === 'trainer process' ? { spawnTrainer: () => forkTrainerProcess() } : {}) });
+  const workbench = new Workbench({ runsRoot, ...(where === 'trainer process' ? { spawnWorker: () => forkTrainerProcess() } : {}) });
   try {
     await workbench.dispatch('engine.info', {});
     const started = await workbench.dispatch('runs.start', {
