@@ -76,6 +76,14 @@ export function evaluateScores(scores: ImageScores, logits: Float32Array, classN
   };
 }
 
-export function evaluateLogits(logits: Float32Array, labels: Int32Array, files: readonly string[], classNames: readonly string[], k = 5): Evaluation {
-  return evaluateScores(scoreImages(logits, labels, files, classNames.length), logits, classNames, k);
+/** An evaluation with each image's outcome (for the run folder's per-image results). */
+export interface ScoredEvaluation {
+  evaluation: Evaluation;
+  scores: ImageScores;
+}
+
+/** Everything of an evaluation from its logits (parameters as for `scoreImages`). */
+export function evaluateLogits(logits: Float32Array, labels: Int32Array, files: readonly string[], classNames: readonly string[], k = 5): ScoredEvaluation {
+  const scores = scoreImages(logits, labels, files, classNames.length);
+  return { evaluation: evaluateScores(scores, logits, classNames, k), scores };
 }

@@ -22,7 +22,7 @@ import type { StateDict } from '../weights/stateDict';
 import { assertCheckpointFits, extractStateDict, loadStateDictIntoModel } from '../weights/torchvisionWeights';
 import { ensureWeights, type EnsureWeightsOptions } from '../weights/weightsStore';
 import { prepareRunData, type RunData } from './dataSplit';
-import { evaluateLogits, evaluateScores, scoreImages, type Evaluation, type ImageScores } from './evaluation';
+import { evaluateLogits, type Evaluation, type ScoredEvaluation } from './evaluation';
 import { writeEpochPredictions } from './epochPredictions';
 import { concatFeatures, extractFeatures, type ExtractedFeatures } from './featureExtraction';
 import { evaluateHead, initialHead, trainHead, type HeadEpochResult, type HeadTrainingState } from './headTrainer';
@@ -285,17 +285,6 @@ export async function trainRun(options: TrainRunOptions): Promise<RunReport> {
 }
 
 type Progress = (phase: RunPhase, done: number, total: number, eta: number | null, message?: string) => void;
-/** An epoch's evaluation with each image's outcome (for the run folder's per-image results). */
-interface ScoredEvaluation {
-  evaluation: Evaluation;
-  scores: ImageScores;
-}
-
-function scoreEvaluation(logits: Float32Array, labels: Int32Array, files: readonly string[], classes: readonly string[]): ScoredEvaluation {
-  const scores = scoreImages(logits, labels, files, classes.length);
-  return { evaluation: evaluateScores(scores, logits, classes), scores };
-}
-
 type AfterEpoch = (e: HeadEpochResult, best: { epoch: number }, evaluated: ScoredEvaluation | undefined, resumedAt: number, save: () => Promise<void>) => Promise<void>;
 
 interface CommonTraining {
@@ -337,7 +326,7 @@ async function trainLinear(
     ...(resume ? { resume } : {}),
     onEpoch: async (e, logits, state) => {
       const isBest = state.bestEpoch === e.epoch;
-      const evaluated = logits ? scoreEvaluation(logits, evalSet.labels, evalSet.paths, data.classes) : undefined;
+      const evaluated = logits ? evaluateLogits(logits, evalSet.labels, evalSet.paths, data.classes) : undefined;
       await afterEpoch(e, { epoch: state.bestEpoch }, evaluated, resume?.epoch ?? 0, async () => {
         await saveState(checkpointPath(folder, 'last'), headStateToStored(state, data.classes));
         if (isBest) await saveState(checkpointPath(folder, 'best'), headWeightsToStored(state.best, data.classes, state.bestEpoch));
@@ -350,7 +339,7 @@ async function trainLinear(
     const bias = tf.tensor1d(result.best.bias);
     return evaluateHead(kernel, bias, evalSet);
   });
-  return { ...result, evaluation: evaluateLogits(bestScores.logits, evalSet.labels, evalSet.paths, data.classes) };
+  return { ...result, evaluation: evaluateLogits(bestScores.logits, evalSet.labels, evalSet.paths, data.classes).evaluation };
 }
 
 /** Fine-tune mode: the whole network in the loop, images decoded and augmented every epoch. */
@@ -394,7 +383,7 @@ async function trainFineTune(
       unfreeze: config.unfreeze,
       ...(resume ? { resume } : {}),
       onEpoch: async (e, evaluated, state) => {
-        const scored = scoreEvaluation(evaluated.logits, evaluated.labels, evaluated.paths, data.classes);
+        const scored = evaluateLogits(evaluated.logits, evaluated.labels, evaluated.paths, data.classes);
         await afterEpoch(e, { epoch: state.bestEpoch }, scored, resume?.epoch ?? 0, async () => {
           const weights = extractStateDict(model, config.depth);
           await saveState(checkpointPath(folder, 'last'), fineTuneStateToStored(weights, state, data.classes));
@@ -406,7 +395,7 @@ async function trainFineTune(
     const best = await loadState(checkpointPath(folder, 'best'));
     if (best) loadStateDictIntoModel(model, best.tensors, { includeHead: true });
     const evaluated = await predictLoader(model, evalLoader, data.classes.length, options.signal);
-    return { ...result, evaluation: evaluateLogits(evaluated.logits, evaluated.labels, evaluated.paths, data.classes) };
+    return { ...result, evaluation: evaluateLogits(evaluated.logits, evaluated.labels, evaluated.paths, data.classes).evaluation };
   } finally {
     model.dispose();
   }
