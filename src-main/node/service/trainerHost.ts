@@ -12,7 +12,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { toErrorData, WorkbenchError } from '../../common/errors';
 import type { RunEvent } from '../../common/runEvents';
-import { parseTrainerReply, type ModelJob, type ModelJobOptions, type TrainerRequest, type TrainerRunOptions } from '../../common/trainerMessages';
+import { parseTrainerReply, type ModelJob, type ModelJobOptions, type TrainerReply, type TrainerRequest, type TrainerRunOptions } from '../../common/trainerMessages';
 import type { RunReport } from '../train/trainer';
 
 export interface TrainerExit {
@@ -85,6 +85,65 @@ function describeExit(exit: TrainerExit): string {
   return `exit code ${exit.code ?? 'unknown'}`;
 }
 
+type Outcome<T> = { value: T } | { error: WorkbenchError };
+
+interface SupervisedWorker<T> {
+  done: Promise<T>;
+  isSettled(): boolean;
+  /** Ends the job with `error` (and the process with it). */
+  fail(error: WorkbenchError): void;
+}
+
+/** A reply that ends a job without its result: the worker's own failure, or a reply out of place. */
+function failureOf(reply: TrainerReply, job: string): Outcome<never> {
+  if (reply.type === 'failed') return { error: new WorkbenchError(reply.error.code, reply.error.message) };
+  return { error: new WorkbenchError('INTERNAL', `The worker process sent '${reply.type}' for ${job}.`) };
+}
+
+/**
+ * Sends one job to the worker behind `channel` and owns the process from then on: every reply is
+ * validated and handed to `onReply`, which settles the job by returning an outcome; a malformed reply
+ * or the process's death settles it as an error. The process is ended once the job has settled.
+ */
+function superviseWorker<T>(
+  channel: TrainerChannel,
+  request: TrainerRequest,
+  onReply: (reply: TrainerReply) => Outcome<T> | undefined,
+  deathMessage: (exit: TrainerExit) => string,
+  onSettle: () => void = () => undefined,
+): SupervisedWorker<T> {
+  let settled = false;
+  let resolveDone!: (value: T) => void;
+  let rejectDone!: (error: WorkbenchError) => void;
+  const done = new Promise<T>((resolve, reject) => {
+    resolveDone = resolve;
+    rejectDone = reject;
+  });
+  const settle = (outcome: Outcome<T>): void => {
+    if (settled) return;
+    settled = true;
+    onSettle();
+    channel.kill();
+    if ('value' in outcome) resolveDone(outcome.value);
+    else rejectDone(outcome.error);
+  };
+  channel.onMessage((raw) => {
+    if (settled) return;
+    let reply;
+    try {
+      reply = parseTrainerReply(raw);
+    } catch (error) {
+      settle({ error: error instanceof WorkbenchError ? error : new WorkbenchError('INTERNAL', toErrorData(error).message) });
+      return;
+    }
+    const outcome = onReply(reply);
+    if (outcome) settle(outcome);
+  });
+  channel.onExit((exit) => settle({ error: new WorkbenchError('INTERNAL', deathMessage(exit)) }));
+  channel.postMessage(request);
+  return { done, isSettled: () => settled, fail: (error) => settle({ error }) };
+}
+
 /**
  * Runs one training run in the trainer process behind `channel`, which it then owns: the process is
  * ended when the run settles. Events reach `onEvent` validated and in the order the trainer sent them.
@@ -96,58 +155,33 @@ export function runInTrainerProcess(
   onEvent: (event: RunEvent) => void,
   runOptions: RunInTrainerOptions = {},
 ): TrainerRun {
-  let settled = false;
   let cancelTimer: NodeJS.Timeout | undefined;
-  let resolveDone!: (report: RunReport) => void;
-  let rejectDone!: (error: WorkbenchError) => void;
-  const done = new Promise<RunReport>((resolve, reject) => {
-    resolveDone = resolve;
-    rejectDone = reject;
-  });
-
-  const settle = (outcome: { report: RunReport } | { error: WorkbenchError }): void => {
-    if (settled) return;
-    settled = true;
-    clearTimeout(cancelTimer);
-    channel.kill();
-    if ('report' in outcome) resolveDone(outcome.report);
-    else rejectDone(outcome.error);
-  };
-
-  channel.onMessage((raw) => {
-    if (settled) return;
-    let reply;
-    try {
-      reply = parseTrainerReply(raw);
-    } catch (error) {
-      settle({ error: error instanceof WorkbenchError ? error : new WorkbenchError('INTERNAL', toErrorData(error).message) });
-      return;
-    }
-    if (reply.type === 'event') onEvent(reply.event);
-    // Checked for the fields the engine reads; the rest is the trainer's RunReport as sent.
-    else if (reply.type === 'done') settle({ report: reply.report as unknown as RunReport });
-    else if (reply.type === 'failed') settle({ error: new WorkbenchError(reply.error.code, reply.error.message) });
-    else settle({ error: new WorkbenchError('INTERNAL', 'The trainer process answered a run with a model-job result.') });
-  });
-
-  channel.onExit((exit) => {
-    settle({
-      error: new WorkbenchError(
-        'INTERNAL',
-        `The trainer process died (${describeExit(exit)}) before the run ended; it may have run out of memory or crashed. The last checkpoint in the run folder, if any, is kept.`,
-      ),
-    });
-  });
-
-  channel.postMessage({ type: 'start', runId, options });
-
+  const worker = superviseWorker<RunReport>(
+    channel,
+    { type: 'start', runId, options },
+    (reply) => {
+      if (reply.type === 'event') {
+        onEvent(reply.event);
+        return undefined;
+      }
+      // Checked for the fields the engine reads; the rest is the trainer's RunReport as sent.
+      if (reply.type === 'done') return { value: reply.report as unknown as RunReport };
+      return failureOf(reply, 'a run');
+    },
+    (exit) =>
+      `The trainer process died (${describeExit(exit)}) before the run ended; it may have run out of memory or crashed. The last checkpoint in the run folder, if any, is kept.`,
+    () => clearTimeout(cancelTimer),
+  );
   return {
-    done,
+    done: worker.done,
     cancel: () => {
-      if (settled || cancelTimer) return;
+      if (worker.isSettled() || cancelTimer) return;
       channel.postMessage({ type: 'cancel' });
       // A trainer stuck in a long synchronous step cannot hear the cancel: end it anyway.
-      cancelTimer = setTimeout(() => settle({ error: new WorkbenchError('CANCELLED', 'Training was cancelled (the trainer did not stop in time and was ended).') }), runOptions.cancelGraceMs ?? 10_000);
+      cancelTimer = setTimeout(
+        () => worker.fail(new WorkbenchError('CANCELLED', 'Training was cancelled (the trainer did not stop in time and was ended).')),
+        runOptions.cancelGraceMs ?? 10_000,
+      );
     },
   };
 }
@@ -158,30 +192,10 @@ export function runInTrainerProcess(
  * against the call's result schema (Workbench.dispatch does).
  */
 export function runModelJobInProcess(channel: TrainerChannel, job: ModelJob, options: ModelJobOptions): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    let settled = false;
-    const settle = (outcome: { value: unknown } | { error: WorkbenchError }): void => {
-      if (settled) return;
-      settled = true;
-      channel.kill();
-      if ('value' in outcome) resolve(outcome.value);
-      else reject(outcome.error);
-    };
-    channel.onMessage((raw) => {
-      let reply;
-      try {
-        reply = parseTrainerReply(raw);
-      } catch (error) {
-        settle({ error: error instanceof WorkbenchError ? error : new WorkbenchError('INTERNAL', toErrorData(error).message) });
-        return;
-      }
-      if (reply.type === 'result') settle({ value: reply.value });
-      else if (reply.type === 'failed') settle({ error: new WorkbenchError(reply.error.code, reply.error.message) });
-      else settle({ error: new WorkbenchError('INTERNAL', `The worker process sent '${reply.type}' for a model job.`) });
-    });
-    channel.onExit((exit) => {
-      settle({ error: new WorkbenchError('INTERNAL', `The worker process died (${describeExit(exit)}) before the job ended; it may have run out of memory or crashed.`) });
-    });
-    channel.postMessage({ type: 'model', job, options });
-  });
+  return superviseWorker<unknown>(
+    channel,
+    { type: 'model', job, options },
+    (reply) => (reply.type === 'result' ? { value: reply.value } : failureOf(reply, 'a model job')),
+    (exit) => `The worker process died (${describeExit(exit)}) before the job ended; it may have run out of memory or crashed.`,
+  ).done;
 }
