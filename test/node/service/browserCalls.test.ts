@@ -13,6 +13,7 @@ import { WorkbenchError } from '../../../src-main/common/errors';
 import { forkTrainerProcess, type TrainerChannel } from '../../../src-main/node/service/trainerHost';
 import { Workbench } from '../../../src-main/node/service/workbench';
 import { writeColourSplit } from '../../support/colourDataset';
+import { expectError, value } from '../../support/replies';
 
 let root: string;
 let train: string;
@@ -20,16 +21,6 @@ let test: string;
 let workbench: Workbench;
 let runId: string;
 let runFolder: string;
-
-function value<T>(reply: { ok: true; value: T } | { ok: false; error: { code: string; message: string } }): T {
-  if (!reply.ok) throw new Error(`expected success, got ${reply.error.code}: ${reply.error.message}`);
-  return reply.value;
-}
-
-function expectError(reply: { ok: boolean; error?: { code: string; message: string } }, code: string, messagePart?: string): void {
-  expect(reply).toMatchObject({ ok: false, error: { code } });
-  if (messagePart !== undefined) expect(reply.error?.message).toContain(messagePart);
-}
 
 beforeAll(async () => {
   root = await mkdtemp(path.join(tmpdir(), 'workbench-browser-calls-'));

@@ -15,6 +15,7 @@ import { DATA_FOLDER_ENV } from '../../../src-main/node/appPaths';
 import { Workbench, type WorkbenchEvent } from '../../../src-main/node/service/workbench';
 import { PRETRAINED_WEIGHTS, type PretrainedWeights } from '../../../src-main/node/weights/catalog';
 import { writeColourSplit } from '../../support/colourDataset';
+import { expectError, value } from '../../support/replies';
 import { startHttpFixtureServer } from '../../support/httpFixtureServer';
 
 let root: string;
@@ -39,16 +40,6 @@ afterAll(async () => {
   else process.env[DATA_FOLDER_ENV] = savedDataEnv;
   await rm(root, { recursive: true, force: true });
 });
-
-function expectError(reply: { ok: boolean; error?: { code: string; message: string } }, code: string, messagePart?: string): void {
-  expect(reply).toMatchObject({ ok: false, error: { code } });
-  if (messagePart !== undefined) expect(reply.error?.message).toContain(messagePart);
-}
-
-function value<T>(reply: { ok: true; value: T } | { ok: false; error: { code: string; message: string } }): T {
-  if (!reply.ok) throw new Error(`expected success, got ${reply.error.code}: ${reply.error.message}`);
-  return reply.value;
-}
 
 const runEvents = (events: WorkbenchEvent[], runId: string): RunEventRecord[] =>
   events.filter((e): e is RunEventRecord => e.event.startsWith('run.') && (e.payload as { runId: string }).runId === runId);
