@@ -14,8 +14,9 @@
  */
 import type { Dirent } from 'node:fs';
 import { readdir, realpath, stat } from 'node:fs/promises';
-import { join, resolve, sep } from 'node:path';
+import { join, resolve } from 'node:path';
 import { WorkbenchError } from '../../common/errors';
+import { isInside } from '../io/pathInside';
 import { describeFsError, type DatasetIssue } from './issues';
 
 export interface ListedFile {
@@ -58,10 +59,6 @@ export function compareCodePoints(a: string, b: string): number {
 }
 
 const isHidden = (name: string): boolean => name.startsWith('.');
-
-function isInside(parent: string, child: string): boolean {
-  return child === parent || child.startsWith(parent.endsWith(sep) ? parent : parent + sep);
-}
 
 async function readSortedDir(dir: string): Promise<Dirent[]> {
   const entries = await readdir(dir, { withFileTypes: true });

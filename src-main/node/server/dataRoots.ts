@@ -7,6 +7,7 @@
 import { mkdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { WorkbenchError } from '../../common/errors';
+import { isInside } from '../io/pathInside';
 import type { PathPolicy } from '../service/pathPolicy';
 
 export interface DataRoots {
@@ -62,12 +63,6 @@ export async function realPathOf(target: string): Promise<string> {
       current = parent;
     }
   }
-}
-
-/** Whether `target` is `root` or inside it (both already resolved). */
-export function isInside(root: string, target: string): boolean {
-  const relative = path.relative(root, target);
-  return relative === '' || (relative !== '..' && !relative.startsWith(`..${path.sep}`) && !path.isAbsolute(relative));
 }
 
 /** The service's PathPolicy for browser mode: paths (after realpath) inside a root only. */

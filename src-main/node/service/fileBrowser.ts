@@ -8,17 +8,13 @@ import path from 'node:path';
 import type { BrowseEntry, CallParams, CallResult } from '../../common/contract';
 import { WorkbenchError } from '../../common/errors';
 import { hasImageExtension } from '../dataset/imageExtensions';
+import { isInside } from '../io/pathInside';
 import type { PathChecker } from './pathPolicy';
 
 /** More entries than anyone scrolls through; the reply says when a folder held more. */
 export const MAX_BROWSE_ENTRIES = 2000;
 
 const byName = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' });
-
-function isInside(child: string, parent: string): boolean {
-  const relative = path.relative(parent, child);
-  return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
-}
 
 /**
  * @param roots where browsing starts (absolute); a folder's parent is offered only while it stays
@@ -60,7 +56,7 @@ export async function browseFiles(
   entries.sort((a, b) => (a.kind === b.kind ? byName.compare(a.name, b.name) : a.kind === 'folder' ? -1 : 1));
   const above = path.dirname(folder);
   const atRoot = above === folder || roots.some((root) => path.resolve(root) === folder);
-  const parentAllowed = !atRoot && roots.some((root) => isInside(above, path.resolve(root)));
+  const parentAllowed = !atRoot && roots.some((root) => isInside(path.resolve(root), above));
   return {
     path: folder,
     parent: parentAllowed ? above : null,

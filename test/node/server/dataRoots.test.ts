@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WorkbenchError } from '../../../src-main/common/errors';
-import { dataRootsPolicy, isInside, realPathOf, resolveDataRoots } from '../../../src-main/node/server/dataRoots';
+import { dataRootsPolicy, realPathOf, resolveDataRoots } from '../../../src-main/node/server/dataRoots';
 
 let root: string;
 beforeAll(async () => {
@@ -85,14 +85,6 @@ describe('dataRootsPolicy', () => {
 });
 
 describe('helpers', () => {
-  it('isInside does not take a sibling with the same prefix, or a ..name child for outside', () => {
-    expect(isInside('/a/data', '/a/data')).toBe(true);
-    expect(isInside('/a/data', '/a/data/x')).toBe(true);
-    expect(isInside('/a/data', '/a/data/..x')).toBe(true);
-    expect(isInside('/a/data', '/a/data2')).toBe(false);
-    expect(isInside('/a/data', '/a')).toBe(false);
-  });
-
   it('realPathOf resolves the existing part of a path that does not exist yet', async () => {
     expect(await realPathOf(path.join(root, 'data-link', 'a', 'b'))).toBe(path.join(root, 'data', 'a', 'b'));
   });
