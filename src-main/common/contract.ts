@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { ERROR_CODES, type ErrorData } from './errors';
 import { RESNET_DEPTHS } from './resnetSpec';
 import { runConfigSchema } from './runConfig';
-import { RUN_EVENT_SCHEMAS, type RunEventName } from './runEvents';
+import { inferenceEngineUsedSchema, RUN_EVENT_SCHEMAS, type RunEventName } from './runEvents';
 
 // ---------------------------------------------------------------------------------------------
 // Reusable schemas
@@ -38,6 +38,8 @@ export const engineInfoSchema = z.strictObject({
   convGradients: z.boolean(),
   /** Faster backends that were tried and why they did not load. */
   skipped: z.array(z.strictObject({ backend: backendNameSchema, reason: z.string() })),
+  /** The engine of frozen forward passes (features, evaluation, predictions): ONNX Runtime or tfjs, and what was not used and why. */
+  inference: inferenceEngineUsedSchema.optional(),
 });
 
 /** torchvision's names for the ImageNet-1K training recipes. */

@@ -19,7 +19,7 @@ import type { StateDict } from '../weights/stateDict';
 import { loadStateDictIntoModel } from '../weights/torchvisionWeights';
 import { initBackend } from './backend';
 import { resnetOnnxBytes, RESNET_STAGES, stageSide, type OnnxGraphOutput } from './onnxGraph';
-import { loadOnnxRuntime, openOnnxSession, selectProvider, type OnnxProvider, type OnnxSession } from './onnxRuntime';
+import { loadOnnxRuntime, openOnnxSession, physicalCoreCount, selectProvider, type OnnxProvider, type OnnxSession } from './onnxRuntime';
 import { buildResNet, buildResNetBackbone } from './resnet';
 
 
@@ -148,4 +148,30 @@ export async function openFrozenNetwork(dict: StateDict, spec: FrozenNetworkSpec
     }
   }
   return openTfjs(dict, spec, skipped);
+}
+
+/**
+ * What `openFrozenNetwork` would use here, without opening a model: ONNX Runtime with the provider
+ * that passes its probe, or tfjs and why. For `info` and the UI's engine badge.
+ */
+export async function inferenceEngineHere(request: InferenceRequest = {}): Promise<InferenceEngineUsed> {
+  const choice = request.engine ?? 'auto';
+  const skipped: InferenceEngineUsed['skipped'] = [];
+  if (choice !== 'tfjs') {
+    const loaded = loadOnnxRuntime();
+    if (loaded.ort) {
+      const selection = await selectProvider({ requested: request.provider ?? 'auto' });
+      return {
+        engine: 'onnxruntime',
+        provider: selection.provider,
+        threads: request.threads ?? physicalCoreCount(),
+        version: loaded.version,
+        skipped: selection.skipped.map((s) => ({ choice: `onnxruntime ${s.provider}`, reason: s.reason })),
+      };
+    }
+    if (choice === 'onnxruntime') throw new WorkbenchError('NOT_AVAILABLE', `ONNX Runtime was asked for but cannot run here: ${loaded.reason}.`);
+    skipped.push({ choice: 'onnxruntime', reason: loaded.reason });
+  }
+  const backend = await initBackend();
+  return { engine: 'tfjs', provider: backend.backend, threads: null, version: tf.version.tfjs, skipped };
 }

@@ -216,6 +216,14 @@ async function guardedProbe(provider: OnnxProvider, folder: string, forced: bool
   return result;
 }
 
+/** The usual failure said with what to do about it; other reasons pass as they are. */
+function plainProbeReason(provider: OnnxProvider, reason: string): string {
+  if (provider === 'cuda' && /Failed to load (shared )?library|cannot open shared object/i.test(reason)) {
+    return `its libraries are not installed (CUDA 12, cuDNN 9 and ONNX Runtime's CUDA provider; see the README's GPU section): ${reason}`;
+  }
+  return reason;
+}
+
 /** Choose the provider: the requested one, or the platform's first that passes its probe; 'cpu' needs none. */
 export async function selectProvider(options: SelectProviderOptions = {}): Promise<ProviderSelection> {
   const requested = options.requested ?? 'auto';
@@ -230,7 +238,7 @@ export async function selectProvider(options: SelectProviderOptions = {}): Promi
       probed.set(provider, result);
     }
     if (result.ok) return { provider, skipped };
-    skipped.push({ provider, reason: result.reason });
+    skipped.push({ provider, reason: plainProbeReason(provider, result.reason) });
   }
   // Asked for by name and it failed: the CPU provider is still there, and the reason is said.
   return { provider: 'cpu', skipped };

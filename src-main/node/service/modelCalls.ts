@@ -14,6 +14,7 @@ import { initBackend } from '../engine/backend';
 import { exportRun } from '../export/exportRun';
 import { classifyWithModel, loadModelForPrediction } from '../export/loadModel';
 import type { LoadedModel } from '../export/loadRunModel';
+import { inferenceEngineHere, type InferenceEngineUsed } from '../engine/frozenNetwork';
 import type { ExportFormat } from '../export/modelCard';
 import type { PathChecker } from './pathPolicy';
 
@@ -90,7 +91,7 @@ async function classifyUploads(loaded: LoadedModel, images: Extract<ModelJob, { 
   }
 }
 
-export type ModelJobResult = CallResult<'models.export'> | CallResult<'models.predict'> | CallResult<'models.classify'>;
+export type ModelJobResult = CallResult<'models.export'> | CallResult<'models.predict'> | CallResult<'models.classify'> | InferenceEngineUsed;
 
 /** Does a prepared job's compute, in whichever process runs it. */
 export async function runModelJob(job: ModelJob, options: ModelJobOptions): Promise<ModelJobResult> {
@@ -104,5 +105,7 @@ export async function runModelJob(job: ModelJob, options: ModelJobOptions): Prom
       return withModel(job.model, options, (loaded) => classifyFiles(loaded, job.files, job.topK, (file) => file));
     case 'classify':
       return withModel(job.model, options, (loaded) => classifyUploads(loaded, job.images, job.topK));
+    case 'inference':
+      return inferenceEngineHere();
   }
 }

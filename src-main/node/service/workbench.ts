@@ -24,6 +24,7 @@ import {
   type WorkbenchHandlers,
 } from '../../common/contract';
 import { WorkbenchError, toErrorData } from '../../common/errors';
+import { inferenceEngineUsedSchema } from '../../common/runEvents';
 import type { ModelJob, ModelJobOptions } from '../../common/trainerMessages';
 import { initBackend } from '../engine/backend';
 import { DEFAULT_WEIGHTS_VARIANT } from '../weights/catalog';
@@ -85,7 +86,7 @@ export class Workbench {
   private readonly modelOptions: () => ModelJobOptions;
 
   constructor(options: WorkbenchOptions = {}) {
-    this.startEngine = options.startEngine ?? (() => initBackend());
+    this.startEngine = options.startEngine ?? (async () => ({ ...(await initBackend()), inference: await this.inferenceEngine() }));
     this.spawnWorker = options.spawnWorker;
     this.weightsStore = options.weights ?? {};
     this.paths = pathChecker(options.pathPolicy);
@@ -236,6 +237,23 @@ export class Workbench {
     };
   }
 
+  private inference: Promise<EngineInfo['inference']> | undefined;
+
+  /**
+   * The frozen-network engine, asked once of a worker process (loading ONNX Runtime and probing GPU
+   * providers is a worker's job, never the UI process's). A failure is not cached: the next call asks again.
+   */
+  private inferenceEngine(): Promise<EngineInfo['inference']> {
+    this.inference ??= this.modelJob({ kind: 'inference' }).then(
+      (value) => inferenceEngineUsedSchema.parse(value),
+      (error: unknown) => {
+        this.inference = undefined;
+        throw error;
+      },
+    );
+    return this.inference;
+  }
+
   private async engineInfo(): Promise<EngineInfo> {
     let info: EngineInfo;
     try {
@@ -244,6 +262,7 @@ export class Workbench {
       if (error instanceof WorkbenchError) throw error;
       throw new WorkbenchError('BACKEND', error instanceof Error ? error.message : String(error), { cause: error });
     }
+    const inference = info.inference ? inferenceEngineUsedSchema.parse(info.inference) : undefined;
     // Plain data only: the engine's object may carry more than the contract says.
     const result = {
       backend: info.backend,
@@ -251,6 +270,7 @@ export class Workbench {
       versions: { ...info.versions },
       convGradients: info.convGradients,
       skipped: info.skipped.map(({ backend, reason }) => ({ backend, reason })),
+      ...(inference ? { inference } : {}),
     };
     if (!this.engineAnnounced) {
       this.engineAnnounced = true;

@@ -55,6 +55,14 @@ describe('a run trained in a trainer process', () => {
     expect(run.status).toBe('finished');
     expect(run.events.filter((e) => e.event === 'run.epoch').map((e) => e.payload.epoch)).toEqual([1, 2, 3]);
     expect(run.report).toMatchObject({ testAccuracy: expect.any(Number) });
+    // The trainer process computed the features on ONNX Runtime, and the run says so.
+    const started = run.events.find((e) => e.event === 'run.started');
+    expect(started?.payload).toMatchObject({ inference: { engine: 'onnxruntime', provider: 'cpu' } });
+  });
+
+  it('answers engine.info with the frozen-network engine a worker process found', async () => {
+    const info = value(await workbench.dispatch('engine.info', undefined));
+    expect(info.inference).toMatchObject({ engine: 'onnxruntime', provider: 'cpu', version: expect.stringMatching(/^1\./) });
   });
 
   it('keeps per-image results for the latest and the best epoch only', async () => {

@@ -30,6 +30,9 @@ describe('Workbench.dispatch', () => {
     if (!reply.ok) return;
     expect(['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']).toContain(reply.value.backend);
     expect(reply.value.versions.tfjs).toBe('4.22.0');
+    // The frozen-network engine: ONNX Runtime on its CPU provider here, with the GPU provider it could not load named.
+    expect(reply.value.inference).toMatchObject({ engine: 'onnxruntime', provider: 'cpu', threads: expect.any(Number) });
+    if (process.platform === 'linux' && process.arch === 'x64') expect(reply.value.inference?.skipped.map((s) => s.choice)).toEqual(['onnxruntime cuda']);
     // Plain data survives structured cloning (what IPC does) unchanged.
     expect(structuredClone(reply)).toEqual(reply);
     expect(validateResult('engine.info', reply.value).ok).toBe(true);
