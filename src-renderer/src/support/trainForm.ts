@@ -40,6 +40,10 @@ export interface TrainFormState {
   patience: NumberField;
   seed: NumberField;
   valSplit: NumberField;
+  inferenceEngine: RunConfig['inferenceEngine'];
+  provider: RunConfig['provider'];
+  /** Empty: physical cores. */
+  threads: NumberField;
 }
 
 export type TrainFormField = keyof TrainFormState;
@@ -68,6 +72,9 @@ export const FIELD_LABELS: Readonly<Record<TrainFormField | 'trainDir' | 'testDi
   patience: 'Patience',
   seed: 'Seed',
   valSplit: 'Validation fraction',
+  inferenceEngine: 'Feature engine',
+  provider: 'Compute device',
+  threads: 'Threads',
 };
 
 export function defaultTrainForm(): TrainFormState {
@@ -93,6 +100,9 @@ export function defaultTrainForm(): TrainFormState {
     patience: d.patience ?? '',
     seed: d.seed,
     valSplit: d.valSplit,
+    inferenceEngine: d.inferenceEngine,
+    provider: d.provider,
+    threads: d.threads ?? '',
   };
 }
 
@@ -110,7 +120,9 @@ export interface DataFolders {
 
 /** The run config the form describes (not yet validated). */
 export function toRunConfigInput(form: TrainFormState, folders: DataFolders): Record<string, unknown> {
-  const patience = typeof form.patience === 'string' && form.patience.trim() === '' ? undefined : toNumber(form.patience);
+  const optional = (value: NumberField): number | undefined => (typeof value === 'string' && value.trim() === '' ? undefined : toNumber(value));
+  const patience = optional(form.patience);
+  const threads = optional(form.threads);
   return {
     trainDir: folders.trainDir ?? '',
     ...(folders.testDir ? { testDir: folders.testDir } : {}),
@@ -134,6 +146,9 @@ export function toRunConfigInput(form: TrainFormState, folders: DataFolders): Re
     views: toNumber(form.views),
     ...(patience === undefined ? {} : { patience }),
     seed: toNumber(form.seed),
+    inferenceEngine: form.inferenceEngine,
+    provider: form.provider,
+    ...(threads === undefined ? {} : { threads }),
   };
 }
 

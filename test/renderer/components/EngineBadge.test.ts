@@ -21,8 +21,18 @@ describe('EngineBadge', () => {
     expect(wrapper.get('[data-testid="engine-backend"]').text()).toBe('wasm');
     expect(wrapper.get('[data-testid="engine-allows"]').text()).toBe('fine-tuning falls back to the slow cpu backend (wasm has no convolution gradients)');
     const skipped = wrapper.get('[data-testid="engine-skipped"]');
-    expect(skipped.get('summary').text()).toBe('2 faster backends not loaded');
-    expect(skipped.findAll('li').map((li) => li.text())).toEqual(['tensorflow-gpu: no CUDA device', 'tensorflow: not installed']);
+    expect(skipped.get('summary').text()).toBe('2 faster options not loaded');
+    expect(skipped.findAll('li').map((li) => li.text())).toEqual(['TensorFlow.js tensorflow-gpu: no CUDA device', 'TensorFlow.js tensorflow: not installed']);
+    expect(wrapper.find('[data-testid="engine-inference"]').exists()).toBe(false);
+  });
+
+  it('names the engine of the frozen network and the GPU provider it could not load', () => {
+    const inference = { engine: 'onnxruntime', provider: 'cpu', threads: 2, version: '1.30.0', skipped: [{ choice: 'onnxruntime cuda', reason: 'its libraries are not installed' }] } as const;
+    const wrapper = mount(EngineBadge, { props: { info: { ...wasm, skipped: [], inference: { ...inference, skipped: [...inference.skipped] } } } });
+    expect(wrapper.get('[data-testid="engine-inference"]').text()).toBe('ONNX Runtime · CPU, 2 threads');
+    const skipped = wrapper.get('[data-testid="engine-skipped"]');
+    expect(skipped.get('summary').text()).toBe('1 faster option not loaded');
+    expect(skipped.get('li').text()).toBe('onnxruntime cuda: its libraries are not installed');
   });
 
   it('says fine-tuning is available on a backend with convolution gradients', () => {

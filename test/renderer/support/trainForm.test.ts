@@ -29,6 +29,15 @@ describe('trainForm', () => {
     expect('patience' in without).toBe(false);
   });
 
+  it('carries the engine, device and threads, threads only when set', () => {
+    const input = toRunConfigInput({ ...defaultTrainForm(), inferenceEngine: 'onnxruntime', provider: 'cpu', threads: 4 }, folders);
+    expect(input).toMatchObject({ inferenceEngine: 'onnxruntime', provider: 'cpu', threads: 4 });
+    expect('threads' in toRunConfigInput(defaultTrainForm(), folders)).toBe(false);
+    const bad = validateTrainForm({ ...defaultTrainForm(), threads: 0 }, folders);
+    expect(bad.ok).toBe(false);
+    if (!bad.ok) expect(bad.errors.threads).toMatch(/^Threads /);
+  });
+
   it('names each bad field with a message a person can act on', () => {
     const form = {
       ...defaultTrainForm(),
