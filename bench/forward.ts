@@ -1,10 +1,12 @@
 /**
- * Forward-pass benchmark: ms per image of each ResNet depth on each tfjs backend that loads here,
- * at 224 px, batch 1 and batch 8, next to torchvision in PyTorch (2 threads) on the same machine in
- * the same run.
+ * Forward-pass benchmark: ms per image of each ResNet depth on ONNX Runtime (the engine of every
+ * frozen forward pass, CPU provider, intra-op threads = physical cores) and on each tfjs backend that
+ * loads here, at 224 px, batch 1 and batch 8, next to torchvision in PyTorch (2 threads) on the same
+ * machine in the same run.
  *
  *   npx tsx bench/forward.ts [--depths 18,34,50,101,152] [--batches 1,8] [--size 224] [--runs 3]
- *                            [--backends tensorflow-gpu,tensorflow,wasm,cpu] [--max-forward-seconds 60] [--write]
+ *                            [--backends onnxruntime,tensorflow-gpu,tensorflow,wasm,cpu] [--threads N]
+ *                            [--max-forward-seconds 60] [--write]
  *
  * Each configuration gets a warm-up run, then up to --runs timed runs (fewer when one run is slow); the
  * best run counts, on both sides, since on a shared machine the slower runs measure other jobs too.
@@ -21,7 +23,9 @@ import { parseArgs, promisify } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { RESNET_DEPTHS, isResNetDepth, type ResNetDepth } from '../src-main/common/resnetSpec';
 import { BACKEND_NAMES, initBackend, type BackendName } from '../src-main/node/engine/backend';
+import { openFrozenNetwork } from '../src-main/node/engine/frozenNetwork';
 import { buildResNet } from '../src-main/node/engine/resnet';
+import { randomResNetStateDict } from '../src-main/node/weights/randomInit';
 import { replaceBenchmarkSection } from './benchmarksDoc';
 
 const PYTHON = '/usr/bin/python3';
@@ -57,6 +61,35 @@ function timeForward(model: tf.LayersModel, input: tf.Tensor4D): number {
   out.dataSync();
   out.dispose();
   return performance.now() - started;
+}
+
+/** ONNX Runtime through the engine's own frozen network (the graph written from the state dict). */
+async function measureOnnxRuntime(depths: ResNetDepth[], batches: number[], size: number, maxRuns: number, threads: number | undefined): Promise<{ cells: Cell[]; label: string }> {
+  const cells: Cell[] = [];
+  let label = 'ONNX Runtime';
+  for (const depth of depths) {
+    const network = await openFrozenNetwork(randomResNetStateDict(depth, 1000, 0), { depth, output: 'logits', imageSize: size }, { engine: 'onnxruntime', provider: 'cpu', ...(threads ? { threads } : {}) });
+    label = `ONNX Runtime ${network.used.version} (${network.used.provider}, ${network.used.threads} threads)`;
+    try {
+      for (const batch of batches) {
+        const input = new Float32Array(batch * size * size * 3).map(() => Math.random() * 2 - 1);
+        const time = async (): Promise<number> => {
+          const started = performance.now();
+          await network.run(input, batch);
+          return performance.now() - started;
+        };
+        const warmup = await time();
+        const runs = Math.max(1, Math.min(maxRuns, Math.floor(TIMED_BUDGET_MS / warmup)));
+        let best = Number.POSITIVE_INFINITY;
+        for (let r = 0; r < runs; r++) best = Math.min(best, await time());
+        cells.push({ depth, batch, msPerImage: best / batch, runs });
+        process.stderr.write(`onnxruntime ResNet-${depth} batch ${batch}: ${(best / batch).toFixed(1)} ms/image (${runs} runs)\n`);
+      }
+    } finally {
+      await network.dispose();
+    }
+  }
+  return { cells, label };
 }
 
 async function measureBackend(backend: BackendName, depths: ResNetDepth[], batches: number[], size: number, maxRuns: number, maxForwardMs: number): Promise<Cell[]> {
@@ -140,7 +173,8 @@ async function main(): Promise<void> {
       batches: { type: 'string', default: '1,8' },
       size: { type: 'string', default: '224' },
       runs: { type: 'string', default: '3' },
-      backends: { type: 'string', default: BACKEND_NAMES.join(',') },
+      backends: { type: 'string', default: ['onnxruntime', ...BACKEND_NAMES].join(',') },
+      threads: { type: 'string' },
       'max-forward-seconds': { type: 'string', default: '60' },
       write: { type: 'boolean', default: false },
     },
@@ -155,7 +189,13 @@ async function main(): Promise<void> {
 
   const columns: Column[] = [];
   const unavailable: string[] = [];
-  for (const name of values.backends.split(',') as BackendName[]) {
+  const requested = values.backends.split(',');
+  if (requested.includes('onnxruntime')) {
+    const load = loadavg()[0] as number;
+    const measured = await measureOnnxRuntime(depths, batches, size, runs, values.threads ? Number(values.threads) : undefined);
+    columns.push({ label: measured.label, cells: measured.cells, load });
+  }
+  for (const name of requested.filter((b) => b !== 'onnxruntime') as BackendName[]) {
     try {
       await initBackend({ candidates: [name] });
     } catch (error) {
@@ -186,7 +226,7 @@ async function main(): Promise<void> {
     `- Date: ${date} UTC. Load average (1 min) ${loadBefore[0]?.toFixed(2)} at the start, ` +
       `${columns.map((c) => `${c.load.toFixed(2)} when ${c.label} started`).join(', ')}, ${loadAfter[0]?.toFixed(2)} at the end ` +
       '(other jobs on this shared machine count in: above ~1 on 2 cores the timings are inflated, PyTorch\'s two threads most).',
-    '- tfjs wasm runs one thread in Node; PyTorch is limited to 2 threads (`torch.set_num_threads(2)`).',
+    '- ONNX Runtime runs the graph the engine writes from the state dict (what features, evaluation and predictions use), CPU provider; tfjs wasm runs one thread in Node; PyTorch is limited to 2 threads (`torch.set_num_threads(2)`).',
     ...(unavailable.length > 0 ? [`- Not available here: ${unavailable.join('; ')}.`] : []),
     ...(Math.max(loadBefore[0] as number, loadAfter[0] as number, ...columns.map((c) => c.load)) > 2
       ? ['- This run shared the machine with other jobs: expect noise of a factor ~2 (rows need not grow with depth); read the columns as rough ratios and re-run on an idle machine for firm numbers.']
