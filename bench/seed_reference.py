@@ -42,6 +42,7 @@ def main():
     parser.add_argument('--threads', type=int, default=2)
     parser.add_argument('--workers', type=int, default=2)
     parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--size', type=int, default=224, help='Resize target (the reference uses 224)')
     parser.add_argument('--no-test-shuffle', dest='test_shuffle', action='store_false')
     args = parser.parse_args()
 
@@ -50,7 +51,7 @@ def main():
     started = time.perf_counter()
 
     # The reference's preprocessing: no normalization.
-    transform = transforms.Compose([transforms.Resize(224), transforms.ToTensor()])
+    transform = transforms.Compose([transforms.Resize(args.size), transforms.ToTensor()])
     train_set = datasets.ImageFolder(args.train, transform=transform)
     test_set = datasets.ImageFolder(args.test, transform=transform)
     train_loader = DataLoader(train_set, batch_size=args.batch_size, shuffle=True, num_workers=args.workers)

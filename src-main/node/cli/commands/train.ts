@@ -192,6 +192,7 @@ export function reportSummary(report: RunReport): Record<string, unknown> {
     stoppedEarly: report.stoppedEarly,
     seconds: report.seconds,
     backend: report.backend,
+    ...(report.inference ? { inference: report.inference } : {}),
     weights: report.weights,
     notices: report.notices,
   };
