@@ -8,12 +8,13 @@
  * thread, on a tiny graph whose answer is checked, within a time limit. A provider that kills the
  * process while it loads (a broken driver) cannot answer: a marker file written before the probe and
  * removed after it tells the next process what happened, and that provider is skipped from then on
- * with the reason (until it is asked for by name).
+ * with the reason (until it is asked for by name). A provider that failed its probe is remembered for
+ * a day, or until ONNX Runtime's binaries or the library paths change.
  *
  * `session.run()` is synchronous native work on the calling thread: only worker processes (trainer,
  * model jobs) and the CLI use these sessions, never the process that serves a UI.
  */
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -209,11 +210,55 @@ async function guardedProbe(provider: OnnxProvider, folder: string, forced: bool
       return { ok: false, reason: `an earlier process died while loading it${pid > 0 ? ` (pid ${pid})` : ''}; ask for it by name to try again` };
     }
   }
+  const remembered = forced ? undefined : rememberedFailure(folder, provider);
+  if (remembered) return remembered;
   mkdirSync(folder, { recursive: true });
   writeFileSync(marker, JSON.stringify({ pid: process.pid, startedAt: new Date().toISOString() }));
   const result = await probe(provider, timeoutMs);
   rmSync(marker, { force: true });
+  if (!result.ok) writeFileSync(failurePath(folder, provider), JSON.stringify({ reason: result.reason, libraries: librariesFingerprint(), at: new Date().toISOString() }));
+  else rmSync(failurePath(folder, provider), { force: true });
   return result;
+}
+
+/** A failed probe is remembered this long (unless what it loads changes, or the provider is asked for by name). */
+const FAILURE_MEMORY_MS = 24 * 3600 * 1000;
+
+function failurePath(folder: string, provider: OnnxProvider): string {
+  return path.join(folder, `failed-${provider}.json`);
+}
+
+/**
+ * What a provider's load depends on: ONNX Runtime's own binaries (where its install script puts the
+ * CUDA provider libraries) and the library search paths. A change means probing again.
+ */
+function librariesFingerprint(): string {
+  const parts: string[] = [];
+  try {
+    const pkg = require.resolve('onnxruntime-node/package.json');
+    parts.push((JSON.parse(readFileSync(pkg, 'utf8')) as { version: string }).version);
+    const bin = path.join(path.dirname(pkg), 'bin', 'napi-v6', process.platform, process.arch);
+    for (const name of readdirSync(bin).sort()) parts.push(`${name}:${statSync(path.join(bin, name)).size}`);
+  } catch {
+    parts.push('no binaries');
+  }
+  for (const key of ['LD_LIBRARY_PATH', 'CUDA_PATH', 'PATH']) parts.push(`${key}=${process.env[key] ?? ''}`);
+  return parts.join('|');
+}
+
+/**
+ * A provider that failed its probe recently, with nothing changed since, fails again the same way:
+ * remembering it saves every worker process the probe's second.
+ */
+function rememberedFailure(folder: string, provider: OnnxProvider): ProbeResult | undefined {
+  try {
+    const saved = JSON.parse(readFileSync(failurePath(folder, provider), 'utf8')) as { reason: string; libraries: string; at: string };
+    const age = Date.now() - Date.parse(saved.at);
+    if (!(age >= 0 && age < FAILURE_MEMORY_MS) || saved.libraries !== librariesFingerprint()) return undefined;
+    return { ok: false, reason: saved.reason };
+  } catch {
+    return undefined;
+  }
 }
 
 /** The usual failure said with what to do about it; other reasons pass as they are. */

@@ -51,9 +51,28 @@ describe('ONNX Runtime providers', () => {
     expect(selection.provider).toBe('cpu');
     expect(selection.skipped).toHaveLength(1);
     expect(selection.skipped[0]!.reason.length).toBeGreaterThan(5);
-    // The probe left no marker behind: nothing died.
-    expect(await readdir(folder)).toEqual([]);
+    // The probe left no crash marker behind (nothing died), and remembers the failure.
+    expect(await readdir(folder)).toEqual([`failed-${process.platform === 'win32' ? 'coreml' : 'dml'}.json`]);
   }, 60_000);
+
+  it('remembers a failed probe, and probes again when asked for the provider by name', async () => {
+    const folder = await stateFolder();
+    let probed = 0;
+    const probe: ProviderProbe = async () => {
+      probed++;
+      return { ok: false, reason: 'no such device' };
+    };
+    const first = await selectProvider({ platform: 'linux', arch: 'x64', stateFolder: folder, probe });
+    forgetProviderProbes();
+    // A new process (here: the cache of this one forgotten) does not probe again.
+    const second = await selectProvider({ platform: 'linux', arch: 'x64', stateFolder: folder, probe });
+    expect(first).toEqual(second);
+    expect(second.skipped).toEqual([{ provider: 'cuda', reason: 'no such device' }]);
+    expect(probed).toBe(1);
+    forgetProviderProbes();
+    await selectProvider({ requested: 'cuda', stateFolder: folder, probe });
+    expect(probed).toBe(2);
+  });
 
   it('gives up on a probe that does not answer in time', async () => {
     expect(await probeInWorkerThread('cpu', 1)).toEqual({ ok: false, reason: 'it did not answer within 1 ms' });
