@@ -11,12 +11,11 @@ import type { DatasetIssue } from './issues';
 import type { ImageFolderScan } from './scanImageFolder';
 import { BoundedQueue } from './boundedQueue';
 import { DEFAULT_MAX_FILE_BYTES } from './checkImageFile';
-import type { DecodeOptions, RgbImage } from './decode';
+import type { DecodeOptions } from './decode';
 import { createRng, deriveSeed, shuffledIndices } from './random';
 import { defaultConcurrency } from './parallelism';
 import { runTransformJob, type LoaderTransform, type TransformJob, type TransformResult } from './transformJob';
 import { startTransformPool, type TransformPool } from './transformPool';
-import { normalizeRgbInto } from './transforms';
 
 export type { LoaderTransform } from './transformJob';
 
@@ -107,6 +106,13 @@ export function samplesFromScan(scan: ImageFolderScan, classNames?: readonly str
   return samples;
 }
 
+/** Where the decodes of an epoch write their values: one image-sized slot per decode in flight. */
+interface Staging {
+  /** The shared memory under `values` when worker threads write into it. */
+  shared: SharedArrayBuffer | undefined;
+  values: Float32Array;
+}
+
 export function createBatchLoader(samples: readonly LabeledImage[], options: BatchLoaderOptions): BatchLoader {
   const { batchSize, transform } = options;
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`batchSize must be a positive integer, got ${batchSize}`);
@@ -135,24 +141,29 @@ export function createBatchLoader(samples: readonly LabeledImage[], options: Bat
     return pool;
   };
 
-  /** Decode and transform one image; undefined (after reporting) when the file cannot be used. */
-  const load = async (sampleIndex: number, epoch: number, workers: TransformPool | undefined): Promise<RgbImage | undefined> => {
-    if (unusable.has(sampleIndex)) return undefined;
+  /**
+   * Decode, transform and normalize one image into float32 slot `slot` of `staging`; false (after
+   * reporting) when the file cannot be used.
+   */
+  const load = async (sampleIndex: number, epoch: number, workers: TransformPool | undefined, staging: Staging, slot: number): Promise<boolean> => {
+    if (unusable.has(sampleIndex)) return false;
     const { path } = samples[sampleIndex] as LabeledImage;
     decodesStarted++;
     const job: TransformJob = { path, transform, seed, epoch, sampleIndex, maxFileBytes, ...decodeOptions };
-    const result: TransformResult = workers
-      ? await workers.run(job).catch((error: unknown) => ({
-          ok: false as const,
-          issue: { path, reason: 'corrupt' as const, detail: `the worker failed: ${error instanceof Error ? error.message : String(error)}` },
-        }))
-      : await runTransformJob(job);
+    const offset = slot * pixelsPerImage;
+    const result: TransformResult =
+      workers && staging.shared
+        ? await workers.run(job, { buffer: staging.shared, offset }).catch((error: unknown) => ({
+            ok: false as const,
+            issue: { path, reason: 'corrupt' as const, detail: `the worker failed: ${error instanceof Error ? error.message : String(error)}` },
+          }))
+        : await runTransformJob(job, staging.values, offset);
     if (!result.ok) {
       unusable.add(sampleIndex);
       options.onIssue?.(result.issue);
-      return undefined;
+      return false;
     }
-    return { data: result.pixels, width: size, height: size };
+    return true;
   };
 
   const newBatch = (epoch: number, index: number): Batch => ({
@@ -165,37 +176,50 @@ export function createBatchLoader(samples: readonly LabeledImage[], options: Bat
     index,
   });
 
-  /** Fill batches in epoch order with a window of `concurrency` decodes in flight. */
+  /**
+   * Fill batches in epoch order with a window of `concurrency` decodes in flight. Each decode writes
+   * into a slot of a staging area (shared memory when worker threads do the work), copied into the
+   * batch in order; slots are reused, so nothing is allocated per image.
+   */
   const produce = async (epoch: number, queue: BoundedQueue<Batch>, stopped: () => boolean): Promise<void> => {
     const workers = await getPool();
     const order = shuffle ? shuffledIndices(samples.length, createRng(deriveSeed(seed, epoch))) : Uint32Array.from(samples.keys());
-    const window: { sampleIndex: number; image: Promise<RgbImage | undefined> }[] = [];
+    const stagingBytes = concurrency * pixelsPerImage * Float32Array.BYTES_PER_ELEMENT;
+    const shared = workers ? new SharedArrayBuffer(stagingBytes) : undefined;
+    const staging: Staging = { shared, values: new Float32Array(shared ?? new ArrayBuffer(stagingBytes)) };
+    const freeSlots = Array.from({ length: concurrency }, (_, i) => concurrency - 1 - i);
+    const window: { sampleIndex: number; slot: number; loaded: Promise<boolean> }[] = [];
     let position = 0;
     const startNext = (): void => {
       if (position >= order.length) return;
       const sampleIndex = order[position++] as number;
-      window.push({ sampleIndex, image: load(sampleIndex, epoch, workers) });
+      const slot = freeSlots.pop() as number;
+      window.push({ sampleIndex, slot, loaded: load(sampleIndex, epoch, workers, staging, slot) });
     };
     while (window.length < concurrency && position < order.length) startNext();
     let batch = newBatch(epoch, 0);
     while (window.length > 0) {
-      const { sampleIndex, image: pending } = window.shift() as (typeof window)[number];
-      const image = await pending;
+      const { sampleIndex, slot, loaded } = window.shift() as (typeof window)[number];
+      const ok = await loaded;
       if (stopped()) {
         // Let decodes already started finish so nothing runs after the epoch is closed.
-        await Promise.all(window.map((w) => w.image));
+        await Promise.all(window.map((w) => w.loaded));
         return;
       }
+      if (ok) {
+        const from = slot * pixelsPerImage;
+        batch.images.set(staging.values.subarray(from, from + pixelsPerImage), batch.count * pixelsPerImage);
+      }
+      freeSlots.push(slot);
       startNext();
-      if (!image) continue;
+      if (!ok) continue;
       const sample = samples[sampleIndex] as LabeledImage;
-      normalizeRgbInto(image, transform.options.normalization, batch.images, batch.count * pixelsPerImage);
       batch.labels[batch.count] = sample.label;
       batch.paths.push(sample.path);
       batch.count++;
       if (batch.count === batchSize) {
         if (!(await queue.put(batch))) {
-          await Promise.all(window.map((w) => w.image));
+          await Promise.all(window.map((w) => w.loaded));
           return;
         }
         batch = newBatch(epoch, batch.index + 1);
