@@ -78,6 +78,11 @@ function coefficientsFor(inSize: number, outSize: number): Coefficients {
   return c;
 }
 
+/** Bytes of memory the resampler of this thread holds now (0 before its first image, or after a huge one). */
+export function simdResamplerMemoryBytes(): number {
+  return instance?.memory.buffer.byteLength ?? 0;
+}
+
 /** Bump allocation of one call's buffers in the module's memory, 16-byte aligned. */
 class Layout {
   size = 0;
