@@ -3,7 +3,7 @@
  * loader, next to torchvision's ImageFolder + DataLoader on the same files in the same run, with the
  * same number of workers on both sides (our transform worker threads; DataLoader's num_workers).
  *
- *   npx tsx bench/decode.ts [--images 300] [--workers 2] [--batch-size 32] [--epochs 2] [--rounds 3] [--keep]
+ *   npx tsx bench/decode.ts [--images 300] [--workers 2] [--batch-size 32] [--epochs 2] [--rounds 3] [--no-recycle] [--keep]
  *
  * The images are generated in a temp folder: 500 × 375 JPEGs (a typical photo-dataset size) made of
  * gradients and noise, in 3 classes. PyTorch runs through Debian's /usr/bin/python3
@@ -14,6 +14,8 @@
  * both sides alike; the load average is printed for every measurement. Besides wall-clock images/s,
  * each side reports CPU milliseconds per image (all threads; for torchvision the main process and its
  * worker processes), which load inflates less. Our loader is also measured on its own thread once.
+ * Our consumer gives each batch's memory back to the loader (`loader.recycle`), as a consumer that
+ * copies batches into tensors can; --no-recycle measures fresh memory for every batch instead.
  * Finally the first eval batch of both is compared value by value: the outputs must be identical.
  */
 import { execFile } from 'node:child_process';
@@ -84,10 +86,10 @@ async function generate(root: string, count: number): Promise<LabeledImage[]> {
   return samples.sort((a, b) => a.label - b.label || (a.path < b.path ? -1 : 1));
 }
 
-async function measureOurs(samples: LabeledImage[], transform: LoaderTransform, threads: number, batchSize: number, epochs: number): Promise<Throughput> {
+async function measureOurs(samples: LabeledImage[], transform: LoaderTransform, threads: number, batchSize: number, epochs: number, recycle: boolean): Promise<Throughput> {
   // Each worker thread reads, decodes and transforms whole images, like a DataLoader worker process;
-  // a window of 2 images per thread keeps them busy while the loader assembles batches.
-  const loader = createBatchLoader(samples, { batchSize, transform, transformThreads: threads, concurrency: Math.max(2, 2 * threads), prefetchBatches: 2 });
+  // a window of 2 images per thread (4 on the loader thread alone, for sharp's thread pool) keeps them busy.
+  const loader = createBatchLoader(samples, { batchSize, transform, transformThreads: threads, concurrency: Math.max(4, 2 * threads), prefetchBatches: 2 });
   try {
     for await (const _ of loader.epoch(0)) {
       // warm-up epoch (starts the threads), as on the torchvision side
@@ -97,7 +99,12 @@ async function measureOurs(samples: LabeledImage[], transform: LoaderTransform, 
     const load = loadavg()[0] as number;
     const cpuBefore = process.cpuUsage();
     const started = performance.now();
-    for (let e = 1; e <= epochs; e++) for await (const batch of loader.epoch(e)) images += batch.count;
+    for (let e = 1; e <= epochs; e++) {
+      for await (const batch of loader.epoch(e)) {
+        images += batch.count;
+        if (recycle) loader.recycle(batch);
+      }
+    }
     const seconds = (performance.now() - started) / 1000;
     const cpu = process.cpuUsage(cpuBefore);
     return { images, seconds, imagesPerSecond: images / seconds, cpuMsPerImage: (cpu.user + cpu.system) / 1000 / images, load };
@@ -158,6 +165,7 @@ async function main(): Promise<void> {
       'batch-size': { type: 'string', default: '32' },
       epochs: { type: 'string', default: '2' },
       rounds: { type: 'string', default: '3' },
+      'no-recycle': { type: 'boolean', default: false },
       keep: { type: 'boolean', default: false },
     },
   });
@@ -165,6 +173,7 @@ async function main(): Promise<void> {
   const batchSize = Number(values['batch-size']);
   const epochs = Number(values.epochs);
   const rounds = Number(values.rounds);
+  const recycle = !values['no-recycle'];
   const root = await mkdtemp(join(tmpdir(), 'rw-bench-decode-'));
   try {
     const samples = await generate(root, Number(values.images));
@@ -176,14 +185,14 @@ async function main(): Promise<void> {
     const dump = join(root, 'first-batch.f32');
     let versions = '';
     for (let round = 0; round < rounds; round++) {
-      runs.oursEval.push(await measureOurs(samples, transforms.eval, workers, batchSize, epochs));
+      runs.oursEval.push(await measureOurs(samples, transforms.eval, workers, batchSize, epochs, recycle));
       const torchEval = await measureTorch(root, 'eval', workers, batchSize, epochs, round === 0 ? dump : undefined);
       runs.torchEval.push(torchEval.throughput);
       versions = `torch ${torchEval.reply.torch}, torchvision ${torchEval.reply.torchvision}`;
-      runs.oursTrain.push(await measureOurs(samples, transforms.train, workers, batchSize, epochs));
+      runs.oursTrain.push(await measureOurs(samples, transforms.train, workers, batchSize, epochs, recycle));
       runs.torchTrain.push((await measureTorch(root, 'train', workers, batchSize, epochs)).throughput);
     }
-    const oneThread = { eval: await measureOurs(samples, transforms.eval, 0, batchSize, epochs), train: await measureOurs(samples, transforms.train, 0, batchSize, epochs) };
+    const oneThread = { eval: await measureOurs(samples, transforms.eval, 0, batchSize, epochs, recycle), train: await measureOurs(samples, transforms.train, 0, batchSize, epochs, recycle) };
     const identical = await compareFirstEvalBatch(samples, transforms.eval, batchSize, dump);
 
     const fmt = (t: Throughput): string =>
@@ -191,7 +200,7 @@ async function main(): Promise<void> {
     const resampler = resamplerInUse();
     console.log(`cpu: ${cpus()[0]?.model ?? 'unknown'} × ${cpus().length}; node ${process.version}; ${versions}`);
     console.log(`${samples.length} JPEGs 500×375; ${workers} workers; batch ${batchSize}; ${epochs} epochs after a warm-up; median of ${rounds} alternating rounds`);
-    console.log(`our resampler: ${resampler.kind === 'wasm-simd' ? 'WebAssembly SIMD' : `JavaScript (${resampler.reason})`}`);
+    console.log(`our resampler: ${resampler.kind === 'wasm-simd' ? 'WebAssembly SIMD' : `JavaScript (${resampler.reason})`}; batch memory ${recycle ? 'recycled' : 'fresh for every batch'}`);
     console.log(`eval   ours (${workers} worker threads)   ${fmt(median(runs.oursEval))}`);
     console.log(`eval   torchvision (${workers} workers)  ${fmt(median(runs.torchEval))}`);
     console.log(`train  ours (${workers} worker threads)   ${fmt(median(runs.oursTrain))}`);
