@@ -35,7 +35,7 @@ export interface BatchLoaderOptions {
   seed?: number;
   /** Finished batches held ahead of the consumer. Default 2. */
   prefetchBatches?: number;
-  /** Images decoded at once. Default: the number of CPUs, at least 2. */
+  /** Images decoded at once. Default: the number of CPUs, at least 4. */
   concurrency?: number;
   /**
    * Worker threads that read, decode and transform images, so the JavaScript resize runs on several
