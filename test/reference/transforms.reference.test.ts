@@ -8,8 +8,10 @@ import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { IMAGENET_NORMALIZATION } from '../../src-main/common/normalization';
 import { decodeImage } from '../../src-main/node/dataset/decode';
-import { cropResizeFlip, resizeForEval } from '../../src-main/node/dataset/transforms';
+import { resamplePlanInJavaScript } from '../../src-main/node/dataset/pilResize';
+import { cropResizeFlip, cropResizeFlipPlan, evalPlan, loadEvalImage, resizeForEval } from '../../src-main/node/dataset/transforms';
 import { jpegOf, makeTempDir, pngOf, removeDir, texture } from '../node/dataset/imageFixtures';
 
 const PYTHON = '/usr/bin/python3';
@@ -43,7 +45,12 @@ for case in cases:
         out = F.resized_crop(img, top, left, h, w, [case["size"], case["size"]])
         if case["flip"]:
             out = F.hflip(out)
-    open(case["out"], "wb").write(np.asarray(out).tobytes())
+    if case.get("normalized"):
+        # ToTensor + Normalize, written HWC so it lines up with our layout.
+        tensor = T.Normalize([0.485, 0.456, 0.406], [0.229, 0.224, 0.225])(T.ToTensor()(out))
+        open(case["out"], "wb").write(tensor.permute(1, 2, 0).contiguous().numpy().astype("<f4").tobytes())
+    else:
+        open(case["out"], "wb").write(np.asarray(out).tobytes())
 `;
 
 describe('preprocessing equals torchvision on PIL images', () => {
@@ -62,6 +69,8 @@ describe('preprocessing equals torchvision on PIL images', () => {
     await writeFile(files.portrait, await pngOf(181, 257, texture(181, 257, 4)));
     files.small = join(base, 'small.png');
     await writeFile(files.small, await pngOf(100, 90, texture(100, 90, 5)));
+    files.large = join(base, 'large.jpg');
+    await writeFile(files.large, await jpegOf(2400, 1500, texture(2400, 1500, 6), 90));
   });
   afterAll(async () => removeDir(base));
 
@@ -74,6 +83,9 @@ describe('preprocessing equals torchvision on PIL images', () => {
       { name: 'photo-square', path: files.photo, kind: 'square', size: 224, crop: 1 },
       { name: 'photo-crop', path: files.photo, kind: 'crop', size: 224, box: [40, 61, 201, 263], flip: false },
       { name: 'portrait-crop-flip', path: files.portrait, kind: 'crop', size: 224, box: [3, 7, 90, 70], flip: true },
+      // A 9× reduction (ksize 19) and a crop that reaches the right and bottom edges.
+      { name: 'large-eval', path: files.large, kind: 'eval', size: 160, resize: 183, crop: 160 / 183 },
+      { name: 'large-crop-flip', path: files.large, kind: 'crop', size: 96, box: [1100, 1700, 400, 700], flip: true },
     ].map((c) => ({ ...c, out: join(base, `${c.name}.rgb`) }));
     execFileSync(PYTHON, ['-c', SCRIPT, JSON.stringify(cases)], { stdio: ['ignore', 'ignore', 'inherit'] });
     for (const c of cases) {
@@ -91,6 +103,28 @@ describe('preprocessing equals torchvision on PIL images', () => {
       for (let i = 0; i < theirs.length; i++) if (ours.data[i] !== theirs[i]) differing++;
       expect(differing, `${c.name}: bytes differing from torchvision`).toBe(0);
       expect(ours.data.length).toBe(theirs.length);
+      // The JavaScript fallback (used where WebAssembly SIMD cannot run) gives the same bytes.
+      const plan =
+        c.kind === 'crop'
+          ? cropResizeFlipPlan({ top: c.box?.[0] as number, left: c.box?.[1] as number, height: c.box?.[2] as number, width: c.box?.[3] as number }, c.size, c.flip === true)
+          : evalPlan(image.width, image.height, c.size, c.crop as number);
+      expect(resamplePlanInJavaScript(image, plan).data, `${c.name}: JavaScript fallback`).toEqual(ours.data);
+    }
+  });
+
+  it('eval through ToTensor + Normalize: identical float32 values', async () => {
+    const cases = [
+      { name: 'photo-normalized', path: files.photo, kind: 'eval', size: 224, resize: 256, crop: 0.875, normalized: true },
+      { name: 'large-normalized', path: files.large, kind: 'eval', size: 224, resize: 256, crop: 0.875, normalized: true },
+    ].map((c) => ({ ...c, out: join(base, `${c.name}.f32`) }));
+    execFileSync(PYTHON, ['-c', SCRIPT, JSON.stringify(cases)], { stdio: ['ignore', 'ignore', 'inherit'] });
+    for (const c of cases) {
+      const ours = await loadEvalImage(c.path as string, { size: c.size, crop: c.crop, normalization: IMAGENET_NORMALIZATION });
+      const theirs = new Float32Array(new Uint8Array(await readFile(c.out)).buffer);
+      expect(ours.length, c.name).toBe(theirs.length);
+      let differing = 0;
+      for (let i = 0; i < theirs.length; i++) if (!Object.is(ours[i], theirs[i])) differing++;
+      expect(differing, `${c.name}: values differing from torchvision`).toBe(0);
     }
   });
 });

@@ -11,12 +11,11 @@ import type { DatasetIssue } from './issues';
 import type { ImageFolderScan } from './scanImageFolder';
 import { BoundedQueue } from './boundedQueue';
 import { DEFAULT_MAX_FILE_BYTES } from './checkImageFile';
-import type { DecodeOptions, RgbImage } from './decode';
+import type { DecodeOptions } from './decode';
 import { createRng, deriveSeed, shuffledIndices } from './random';
 import { defaultConcurrency } from './parallelism';
 import { runTransformJob, type LoaderTransform, type TransformJob, type TransformResult } from './transformJob';
 import { startTransformPool, type TransformPool } from './transformPool';
-import { normalizeRgbInto } from './transforms';
 
 export type { LoaderTransform } from './transformJob';
 
@@ -36,7 +35,7 @@ export interface BatchLoaderOptions {
   seed?: number;
   /** Finished batches held ahead of the consumer. Default 2. */
   prefetchBatches?: number;
-  /** Images decoded at once. Default: the number of CPUs, at least 2. */
+  /** Images decoded at once. Default: the number of CPUs, at least 4. */
   concurrency?: number;
   /**
    * Worker threads that read, decode and transform images, so the JavaScript resize runs on several
@@ -78,6 +77,8 @@ export interface LoaderStats {
   skippedFiles: number;
   /** Worker threads in use (0 before the first epoch, or when they could not start). */
   transformThreads: number;
+  /** Batches filled into memory given back with {@link BatchLoader.recycle} rather than new memory. */
+  reusedBatches: number;
 }
 
 export interface BatchLoader {
@@ -86,6 +87,13 @@ export interface BatchLoader {
   /** Batches per epoch if every file is usable. */
   readonly batchesPerEpoch: number;
   stats(): LoaderStats;
+  /**
+   * Gives a batch's image memory back for a later batch, once the consumer is done with it (e.g. it
+   * has been copied into a tensor): the batch's `images` must not be read afterwards. Optional, but
+   * it saves touching fresh memory for every batch, which costs about as much as decoding on some
+   * machines. Arrays this loader did not allocate are ignored.
+   */
+  recycle(batch: Batch): void;
   /** Stops the worker threads, if any. The loader starts them again if used afterwards. */
   close(): Promise<void>;
 }
@@ -105,6 +113,13 @@ export function samplesFromScan(scan: ImageFolderScan, classNames?: readonly str
     if (label !== undefined) samples.push({ path: image.path, label });
   }
   return samples;
+}
+
+/** Where the decodes of an epoch write their values: one image-sized slot per decode in flight. */
+interface Staging {
+  /** The shared memory under `values` when worker threads write into it. */
+  shared: SharedArrayBuffer | undefined;
+  values: Float32Array;
 }
 
 export function createBatchLoader(samples: readonly LabeledImage[], options: BatchLoaderOptions): BatchLoader {
@@ -135,28 +150,48 @@ export function createBatchLoader(samples: readonly LabeledImage[], options: Bat
     return pool;
   };
 
-  /** Decode and transform one image; undefined (after reporting) when the file cannot be used. */
-  const load = async (sampleIndex: number, epoch: number, workers: TransformPool | undefined): Promise<RgbImage | undefined> => {
-    if (unusable.has(sampleIndex)) return undefined;
+  /**
+   * Decode, transform and normalize one image into float32 slot `slot` of `staging`; false (after
+   * reporting) when the file cannot be used.
+   */
+  const load = async (sampleIndex: number, epoch: number, workers: TransformPool | undefined, staging: Staging, slot: number): Promise<boolean> => {
+    if (unusable.has(sampleIndex)) return false;
     const { path } = samples[sampleIndex] as LabeledImage;
     decodesStarted++;
     const job: TransformJob = { path, transform, seed, epoch, sampleIndex, maxFileBytes, ...decodeOptions };
-    const result: TransformResult = workers
-      ? await workers.run(job).catch((error: unknown) => ({
-          ok: false as const,
-          issue: { path, reason: 'corrupt' as const, detail: `the worker failed: ${error instanceof Error ? error.message : String(error)}` },
-        }))
-      : await runTransformJob(job);
+    const offset = slot * pixelsPerImage;
+    const result: TransformResult =
+      workers && staging.shared
+        ? await workers.run(job, { buffer: staging.shared, offset }).catch((error: unknown) => ({
+            ok: false as const,
+            issue: { path, reason: 'corrupt' as const, detail: `the worker failed: ${error instanceof Error ? error.message : String(error)}` },
+          }))
+        : await runTransformJob(job, staging.values, offset);
     if (!result.ok) {
       unusable.add(sampleIndex);
       options.onIssue?.(result.issue);
-      return undefined;
+      return false;
     }
-    return { data: result.pixels, width: size, height: size };
+    return true;
+  };
+
+  /** Image memory given back by the consumer, and every batch buffer this loader allocated. */
+  const recycled: Float32Array[] = [];
+  const ownBuffers = new WeakSet<ArrayBufferLike>();
+  let reusedBatches = 0;
+  const batchImages = (): Float32Array => {
+    const reused = recycled.pop();
+    if (reused) {
+      reusedBatches++;
+      return reused;
+    }
+    const images = new Float32Array(batchSize * pixelsPerImage);
+    ownBuffers.add(images.buffer);
+    return images;
   };
 
   const newBatch = (epoch: number, index: number): Batch => ({
-    images: new Float32Array(batchSize * pixelsPerImage),
+    images: batchImages(),
     labels: new Int32Array(batchSize),
     count: 0,
     size,
@@ -165,37 +200,50 @@ export function createBatchLoader(samples: readonly LabeledImage[], options: Bat
     index,
   });
 
-  /** Fill batches in epoch order with a window of `concurrency` decodes in flight. */
+  /**
+   * Fill batches in epoch order with a window of `concurrency` decodes in flight. Each decode writes
+   * into a slot of a staging area (shared memory when worker threads do the work), copied into the
+   * batch in order; slots are reused, so nothing is allocated per image.
+   */
   const produce = async (epoch: number, queue: BoundedQueue<Batch>, stopped: () => boolean): Promise<void> => {
     const workers = await getPool();
     const order = shuffle ? shuffledIndices(samples.length, createRng(deriveSeed(seed, epoch))) : Uint32Array.from(samples.keys());
-    const window: { sampleIndex: number; image: Promise<RgbImage | undefined> }[] = [];
+    const stagingBytes = concurrency * pixelsPerImage * Float32Array.BYTES_PER_ELEMENT;
+    const shared = workers ? new SharedArrayBuffer(stagingBytes) : undefined;
+    const staging: Staging = { shared, values: new Float32Array(shared ?? new ArrayBuffer(stagingBytes)) };
+    const freeSlots = Array.from({ length: concurrency }, (_, i) => concurrency - 1 - i);
+    const window: { sampleIndex: number; slot: number; loaded: Promise<boolean> }[] = [];
     let position = 0;
     const startNext = (): void => {
       if (position >= order.length) return;
       const sampleIndex = order[position++] as number;
-      window.push({ sampleIndex, image: load(sampleIndex, epoch, workers) });
+      const slot = freeSlots.pop() as number;
+      window.push({ sampleIndex, slot, loaded: load(sampleIndex, epoch, workers, staging, slot) });
     };
     while (window.length < concurrency && position < order.length) startNext();
     let batch = newBatch(epoch, 0);
     while (window.length > 0) {
-      const { sampleIndex, image: pending } = window.shift() as (typeof window)[number];
-      const image = await pending;
+      const { sampleIndex, slot, loaded } = window.shift() as (typeof window)[number];
+      const ok = await loaded;
       if (stopped()) {
         // Let decodes already started finish so nothing runs after the epoch is closed.
-        await Promise.all(window.map((w) => w.image));
+        await Promise.all(window.map((w) => w.loaded));
         return;
       }
+      if (ok) {
+        const from = slot * pixelsPerImage;
+        batch.images.set(staging.values.subarray(from, from + pixelsPerImage), batch.count * pixelsPerImage);
+      }
+      freeSlots.push(slot);
       startNext();
-      if (!image) continue;
+      if (!ok) continue;
       const sample = samples[sampleIndex] as LabeledImage;
-      normalizeRgbInto(image, transform.options.normalization, batch.images, batch.count * pixelsPerImage);
       batch.labels[batch.count] = sample.label;
       batch.paths.push(sample.path);
       batch.count++;
       if (batch.count === batchSize) {
         if (!(await queue.put(batch))) {
-          await Promise.all(window.map((w) => w.image));
+          await Promise.all(window.map((w) => w.loaded));
           return;
         }
         batch = newBatch(epoch, batch.index + 1);
@@ -237,7 +285,14 @@ export function createBatchLoader(samples: readonly LabeledImage[], options: Bat
       decodesStarted,
       skippedFiles: unusable.size,
       transformThreads: poolThreads,
+      reusedBatches,
     }),
+    recycle(batch) {
+      const { buffer } = batch.images;
+      // Enough for the batches in flight; more would only hold memory.
+      if (!ownBuffers.has(buffer) || recycled.length >= prefetch + 2 || recycled.some((r) => r.buffer === buffer)) return;
+      recycled.push(new Float32Array(buffer, 0, batchSize * pixelsPerImage));
+    },
     async close() {
       const current = pool;
       pool = undefined;

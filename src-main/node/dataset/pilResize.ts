@@ -4,65 +4,61 @@
  * identical to torchvision's rather than merely close: libvips' kernels differ from it by several
  * grey levels on textured images.
  *
- * The algorithm is Pillow's Resample.c (stable since Pillow 4): a separable convolution with a
- * triangle filter whose support grows with the downscale factor (antialiasing), coefficients
- * rounded to 22-bit fixed point, a horizontal pass then a vertical pass, each rounding to 8 bits.
+ * The algorithm is Pillow's Resample.c: a separable convolution (coefficients in pilCoefficients.ts),
+ * a horizontal pass then a vertical pass, each rounding to 8 bits. This file holds the plain
+ * JavaScript passes: the fallback where WebAssembly SIMD cannot run, and the reference the SIMD
+ * passes (simdResampler.ts) are tested against. {@link ResamplePlan} describes a whole torchvision
+ * crop-resize-crop-flip so that the SIMD path can fuse it.
  */
 import type { RgbImage } from './decode';
+import { CLIP_HIGH, HALF, PRECISION_BITS, precomputeCoefficients, type Coefficients } from './pilCoefficients';
 
-const PRECISION_BITS = 32 - 8 - 2;
-const ONE = 1 << PRECISION_BITS;
-const HALF = 1 << (PRECISION_BITS - 1);
-/** Above this accumulator value the result clips to 255. */
-const CLIP_HIGH = ONE * 256;
-
-interface Coefficients {
-  /** Taps per output sample. */
-  ksize: number;
-  /** Per output sample: first input index and number of taps. */
-  bounds: Int32Array;
-  /** Fixed-point weights, ksize per output sample. */
-  weights: Int32Array;
+/** A rectangle in pixels. */
+export interface PixelBox {
+  left: number;
+  top: number;
+  width: number;
+  height: number;
 }
 
-const triangle = (x: number): number => {
-  const a = x < 0 ? -x : x;
-  return a < 1 ? 1 - a : 0;
-};
+/**
+ * One torchvision geometric transform of a PIL image: crop `source` out of the image, resize it to
+ * `width` × `height` (Pillow bilinear), keep the `keep` rectangle of the result, and mirror that
+ * left-right when `flip`. Eval is Resize then CenterCrop (`source` the whole image); train is
+ * `resized_crop` then `hflip` (`keep` the whole resized image).
+ */
+export interface ResamplePlan {
+  source: PixelBox;
+  width: number;
+  height: number;
+  keep: PixelBox;
+  flip: boolean;
+}
 
-/** Resample.c `precompute_coeffs` + `normalize_coeffs_8bpc` for the bilinear filter (support 1). */
-function precomputeCoefficients(inSize: number, in0: number, in1: number, outSize: number): Coefficients {
-  const scale = (in1 - in0) / outSize;
-  const filterScale = scale < 1 ? 1 : scale;
-  const support = filterScale;
-  const ksize = Math.ceil(support) * 2 + 1;
-  const bounds = new Int32Array(outSize * 2);
-  const weights = new Int32Array(outSize * ksize);
-  const k = new Float64Array(ksize);
-  const ss = 1 / filterScale;
-  for (let xx = 0; xx < outSize; xx++) {
-    const center = in0 + (xx + 0.5) * scale;
-    // C's (int) cast truncates toward zero.
-    let xmin = Math.trunc(center - support + 0.5);
-    if (xmin < 0) xmin = 0;
-    let xmax = Math.trunc(center + support + 0.5);
-    if (xmax > inSize) xmax = inSize;
-    xmax -= xmin;
-    let ww = 0;
-    for (let x = 0; x < xmax; x++) {
-      const w = triangle((x + xmin - center + 0.5) * ss);
-      k[x] = w;
-      ww += w;
-    }
-    for (let x = 0; x < xmax; x++) {
-      const v = ww !== 0 ? (k[x] as number) / ww : (k[x] as number);
-      weights[xx * ksize + x] = v < 0 ? Math.trunc(-0.5 + v * ONE) : Math.trunc(0.5 + v * ONE);
-    }
-    bounds[xx * 2] = xmin;
-    bounds[xx * 2 + 1] = xmax;
+/** A plan's boxes must lie inside their images and every size must be positive; throws a RangeError. */
+export function checkResamplePlan(imageWidth: number, imageHeight: number, plan: ResamplePlan): void {
+  const { source, keep, width, height } = plan;
+  if (!(Number.isInteger(width) && Number.isInteger(height) && width > 0 && height > 0)) {
+    throw new RangeError(`resize target must be positive integers, got ${width}×${height}`);
   }
-  return { ksize, bounds, weights };
+  const inside = (box: PixelBox, w: number, h: number): boolean =>
+    [box.left, box.top, box.width, box.height].every(Number.isInteger) &&
+    box.width > 0 &&
+    box.height > 0 &&
+    box.left >= 0 &&
+    box.top >= 0 &&
+    box.left + box.width <= w &&
+    box.top + box.height <= h;
+  if (!inside(source, imageWidth, imageHeight)) {
+    throw new RangeError(`crop ${source.width}×${source.height} at (${source.left}, ${source.top}) is outside the ${imageWidth}×${imageHeight} image`);
+  }
+  if (!inside(keep, width, height)) {
+    throw new RangeError(`crop ${keep.width}×${keep.height} at (${keep.left}, ${keep.top}) is outside the ${width}×${height} resized image`);
+  }
 }
+
+/** The whole of a width × height image as a box. */
+export const wholeImage = (width: number, height: number): PixelBox => ({ left: 0, top: 0, width, height });
 
 const clip8 = (v: number): number => (v >= CLIP_HIGH ? 255 : v <= 0 ? 0 : v >> PRECISION_BITS);
 
@@ -123,12 +119,12 @@ function resampleVertical(src: RgbImage, outHeight: number, c: Coefficients, row
   return { data: out, width, height: outHeight };
 }
 
-/** Pillow `image.resize((width, height), Image.BILINEAR)` on 8-bit RGB. */
+/** Pillow `image.resize((width, height), Image.BILINEAR)` on 8-bit RGB, in plain JavaScript. */
 export function resizeBilinearLikePillow(image: RgbImage, width: number, height: number): RgbImage {
   if (!(width > 0 && height > 0)) throw new RangeError(`resize target must be positive, got ${width}×${height}`);
   if (width === image.width && height === image.height) return { data: image.data.slice(), width, height };
-  const horizontal = precomputeCoefficients(image.width, 0, image.width, width);
-  const vertical = precomputeCoefficients(image.height, 0, image.height, height);
+  const horizontal = precomputeCoefficients(image.width, width);
+  const vertical = precomputeCoefficients(image.height, height);
   let current = image;
   let rowShift = 0;
   if (width !== image.width) {
@@ -170,4 +166,15 @@ export function flipHorizontal(image: RgbImage): RgbImage {
     }
   }
   return { data: out, width, height };
+}
+
+/** A plan carried out step by step as torchvision does it: crop, resize, crop, flip. */
+export function resamplePlanInJavaScript(image: RgbImage, plan: ResamplePlan): RgbImage {
+  checkResamplePlan(image.width, image.height, plan);
+  const { source, keep } = plan;
+  const whole = source.left === 0 && source.top === 0 && source.width === image.width && source.height === image.height;
+  const cropped = whole ? image : cropRgb(image, source.left, source.top, source.width, source.height);
+  const resized = resizeBilinearLikePillow(cropped, plan.width, plan.height);
+  const kept = keep.width === plan.width && keep.height === plan.height ? resized : cropRgb(resized, keep.left, keep.top, keep.width, keep.height);
+  return plan.flip ? flipHorizontal(kept) : kept;
 }

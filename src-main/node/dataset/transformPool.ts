@@ -17,7 +17,8 @@ import type { TransformRequest, TransformResponse } from './transformWorker';
 
 export interface TransformPool {
   readonly threads: number;
-  run(job: TransformJob): Promise<TransformResult>;
+  /** Runs `job` in a worker, which writes the values into `slot` (float32 elements of shared memory). */
+  run(job: TransformJob, slot: TransformRequest['slot']): Promise<TransformResult>;
   close(): Promise<void>;
 }
 
@@ -110,7 +111,7 @@ export async function startTransformPool(threads: number): Promise<TransformPool
   }
   return {
     threads: workers.length,
-    run(job) {
+    run(job, slot) {
       if (closed) return Promise.reject(new Error('the transform pool is closed'));
       // The least busy worker takes the job.
       let worker = workers[0] as Worker;
@@ -119,7 +120,7 @@ export async function startTransformPool(threads: number): Promise<TransformPool
       const id = nextId++;
       return new Promise<TransformResult>((resolve, reject) => {
         pending.set(id, { resolve, reject, worker });
-        const request: TransformRequest = { id, job };
+        const request: TransformRequest = { id, job, slot };
         worker.postMessage(request);
       });
     },

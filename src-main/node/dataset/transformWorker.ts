@@ -1,6 +1,7 @@
 /**
- * Worker-thread entry of the transform pool: runs transform jobs and sends the pixels back,
- * transferring their memory instead of copying it.
+ * Worker-thread entry of the transform pool: runs transform jobs, writing each image's values into
+ * the slot of shared memory the request names, so nothing is copied or allocated per image to send
+ * the values back.
  */
 import { parentPort } from 'node:worker_threads';
 import { runTransformJob, type TransformJob, type TransformResult } from './transformJob';
@@ -8,6 +9,8 @@ import { runTransformJob, type TransformJob, type TransformResult } from './tran
 export interface TransformRequest {
   id: number;
   job: TransformJob;
+  /** Where the values go: float32 elements from `offset` on in `buffer`. */
+  slot: { buffer: SharedArrayBuffer; offset: number };
 }
 
 export interface TransformResponse {
@@ -16,17 +19,17 @@ export interface TransformResponse {
 }
 
 parentPort?.on('message', (request: TransformRequest) => {
-  void runTransformJob(request.job).then((result) => {
-    const response: TransformResponse = { id: request.id, result };
-    if (!result.ok) {
+  // A view of the shared memory (each message brings its own handle to it), not a copy.
+  const target = new Float32Array(request.slot.buffer);
+  void runTransformJob(request.job, target, request.slot.offset)
+    .catch((error: unknown): TransformResult => ({
+      ok: false,
+      issue: { path: request.job.path, reason: 'corrupt', detail: `cannot transform: ${error instanceof Error ? error.message : String(error)}` },
+    }))
+    .then((result) => {
+      const response: TransformResponse = { id: request.id, result };
       parentPort?.postMessage(response);
-      return;
-    }
-    // Transfer only a buffer the pixels own whole; a view into a larger buffer is copied first.
-    const { pixels } = result;
-    const owned = pixels.byteOffset === 0 && pixels.byteLength === pixels.buffer.byteLength ? pixels : pixels.slice();
-    parentPort?.postMessage({ id: request.id, result: { ok: true, pixels: owned } }, [owned.buffer as ArrayBuffer]);
-  });
+    });
 });
 
 // Tells the pool the module has loaded (the 'online' event comes before imports finish).

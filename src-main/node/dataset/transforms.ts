@@ -5,12 +5,16 @@
  * `RandomHorizontalFlip()`, driven by a seeded {@link Rng}.
  * Resizing is Pillow's bilinear filter reproduced exactly (see pilResize.ts), so for the same decoded
  * pixels the output equals torchvision's on PIL images.
+ * Each transform is a {@link ResamplePlan} (crop, resize, crop, flip), run in one fused pass by the
+ * WebAssembly SIMD resampler, or step by step in JavaScript where WebAssembly SIMD is unavailable:
+ * the same bytes either way.
  * Output is a normalized float32 HWC array, ready for an NHWC batch.
  */
 import type { Normalization } from '../../common/normalization';
 import { decodeImage, type DecodeOptions, type RgbImage } from './decode';
-import { cropRgb, flipHorizontal, resizeBilinearLikePillow } from './pilResize';
+import { resamplePlanInJavaScript, wholeImage, type PixelBox, type ResamplePlan } from './pilResize';
 import type { Rng } from './random';
+import { resampleNormalizedWithSimdInto, resampleWithSimd, simdResamplerUnavailableReason } from './simdResampler';
 
 export interface EvalTransformOptions {
   /** Output side in pixels. */
@@ -32,15 +36,46 @@ export function centerCropOffsets(width: number, height: number, size: number): 
 }
 
 /**
+ * torchvision's eval preprocessing on a PIL image as a plan: `Resize(round(size / crop))` then
+ * `CenterCrop(size)`, or `Resize((size, size))` when crop is 1.
+ */
+export function evalPlan(width: number, height: number, size: number, crop: number): ResamplePlan {
+  if (crop >= 1) return { source: wholeImage(width, height), width: size, height: size, keep: wholeImage(size, size), flip: false };
+  const resized = shorterSideResize(width, height, roundHalfEven(size / crop));
+  const { left, top } = centerCropOffsets(resized.width, resized.height, size);
+  return { source: wholeImage(width, height), width: resized.width, height: resized.height, keep: { left, top, width: size, height: size }, flip: false };
+}
+
+/** Which resampler runs the plans: WebAssembly SIMD, or JavaScript and the reason SIMD could not run. */
+export function resamplerInUse(): { kind: 'wasm-simd' } | { kind: 'javascript'; reason: string } {
+  const reason = simdResamplerUnavailableReason();
+  return reason === undefined ? { kind: 'wasm-simd' } : { kind: 'javascript', reason };
+}
+
+/** Carry out a plan: RGB bytes, bit for bit what torchvision's PIL transforms give. */
+export function resampleRgb(image: RgbImage, plan: ResamplePlan): RgbImage {
+  return simdResamplerUnavailableReason() === undefined ? resampleWithSimd(image, plan) : resamplePlanInJavaScript(image, plan);
+}
+
+/** Carry out a plan and normalize into `target` from `offset` on: torchvision's tensor values, HWC float32. */
+export function resampleNormalizedInto(image: RgbImage, plan: ResamplePlan, normalization: Normalization, target: Float32Array, offset: number): void {
+  if (simdResamplerUnavailableReason() === undefined) resampleNormalizedWithSimdInto(image, plan, normalization, target, offset);
+  else normalizeRgbInto(resamplePlanInJavaScript(image, plan), normalization, target, offset);
+}
+
+/** Carry out a plan and normalize: torchvision's tensor values, HWC float32. */
+export function resampleNormalized(image: RgbImage, plan: ResamplePlan, normalization: Normalization): Float32Array {
+  const values = new Float32Array(plan.keep.width * plan.keep.height * 3);
+  resampleNormalizedInto(image, plan, normalization, values, 0);
+  return values;
+}
+
+/**
  * torchvision's eval preprocessing on a PIL image, bit for bit: `Resize(round(size / crop))` then
  * `CenterCrop(size)`, or `Resize((size, size))` when crop is 1. Resizing is Pillow's bilinear.
  */
 export async function resizeForEval(image: RgbImage, size: number, crop: number): Promise<RgbImage> {
-  if (crop >= 1) return resizeBilinearLikePillow(image, size, size);
-  const resized = shorterSideResize(image.width, image.height, roundHalfEven(size / crop));
-  const scaled = resizeBilinearLikePillow(image, resized.width, resized.height);
-  const { left, top } = centerCropOffsets(resized.width, resized.height, size);
-  return cropRgb(scaled, left, top, size, size);
+  return resampleRgb(image, evalPlan(image.width, image.height, size, crop));
 }
 
 const lookupTables = new WeakMap<Normalization, Float32Array>();
@@ -101,12 +136,7 @@ export interface TrainTransformOptions {
 }
 
 /** A crop rectangle in pixels. */
-export interface CropBox {
-  left: number;
-  top: number;
-  width: number;
-  height: number;
-}
+export type CropBox = PixelBox;
 
 /** Python's `round()`: halves go to the even neighbour. */
 export function roundHalfEven(x: number): number {
@@ -154,21 +184,30 @@ export function randomResizedCropBox(
   return { left: Math.floor((width - w) / 2), top: Math.floor((height - h) / 2), width: w, height: h };
 }
 
+/** torchvision's `resized_crop(box, size)` then `hflip` when `flip`, as a plan. */
+export function cropResizeFlipPlan(box: CropBox, size: number, flip: boolean): ResamplePlan {
+  return { source: { ...box }, width: size, height: size, keep: wholeImage(size, size), flip };
+}
+
 /** Crop `box`, resize it to size × size (Pillow bilinear), and mirror left-right when `flip`: torchvision's `resized_crop` + `hflip`. */
 export async function cropResizeFlip(image: RgbImage, box: CropBox, size: number, flip: boolean): Promise<RgbImage> {
-  const resized = resizeBilinearLikePillow(cropRgb(image, box.left, box.top, box.width, box.height), size, size);
-  return flip ? flipHorizontal(resized) : resized;
+  return resampleRgb(image, cropResizeFlipPlan(box, size, flip));
+}
+
+/** RandomResizedCrop then RandomHorizontalFlip as a plan, drawing from `rng` in torchvision's order. */
+export function trainPlan(width: number, height: number, options: TrainTransformOptions, rng: Rng): ResamplePlan {
+  const box = randomResizedCropBox(width, height, rng, options.scale, options.ratio);
+  const flip = rng.next() < (options.flipProbability ?? 0.5);
+  return cropResizeFlipPlan(box, options.size, flip);
 }
 
 /** RandomResizedCrop then RandomHorizontalFlip, drawing from `rng` in torchvision's order. */
 export async function augmentForTraining(image: RgbImage, options: TrainTransformOptions, rng: Rng): Promise<RgbImage> {
-  const box = randomResizedCropBox(image.width, image.height, rng, options.scale, options.ratio);
-  const flip = rng.next() < (options.flipProbability ?? 0.5);
-  return cropResizeFlip(image, box, options.size, flip);
+  return resampleRgb(image, trainPlan(image.width, image.height, options, rng));
 }
 
 /** Decode a file and apply the eval transform: normalized HWC float32 of size × size × 3. */
 export async function loadEvalImage(file: string, options: EvalTransformOptions, decode: DecodeOptions = {}): Promise<Float32Array> {
   const image = await decodeImage(file, decode);
-  return normalizeRgb(await resizeForEval(image, options.size, options.crop), options.normalization);
+  return resampleNormalized(image, evalPlan(image.width, image.height, options.size, options.crop), options.normalization);
 }

@@ -119,6 +119,26 @@ describe('streaming batch loader', () => {
     expect(threaded.batches.map((b) => b.images)).toEqual(local.batches.map((b) => b.images));
   });
 
+  it('fills later batches into memory given back with recycle, with the same values as fresh memory', async () => {
+    const fresh = await collect(createBatchLoader(samples, { batchSize: 3, transform: TRAIN, seed: 5 }).epoch(2));
+    const loader = createBatchLoader(samples, { batchSize: 3, transform: TRAIN, seed: 5, prefetchBatches: 1 });
+    const seen: { images: number[]; buffer: ArrayBufferLike }[] = [];
+    for await (const batch of loader.epoch(2)) {
+      seen.push({ images: [...batch.images], buffer: batch.images.buffer });
+      loader.recycle(batch);
+      loader.recycle(batch); // twice is harmless
+    }
+    expect(seen.map((b) => b.images)).toEqual(fresh.map((b) => [...b.images]));
+    expect(loader.stats().reusedBatches).toBeGreaterThan(0);
+    // Some batch was filled into the memory of an earlier one.
+    expect(new Set(seen.map((b) => b.buffer)).size).toBeLessThan(seen.length);
+    // Memory the loader did not allocate is not taken.
+    const other = createBatchLoader(samples, { batchSize: 3, transform: EVAL });
+    other.recycle({ ...(fresh[0] as Batch), images: new Float32Array(3 * SIZE * SIZE * 3) });
+    for await (const batch of other.epoch(0)) void batch;
+    expect(other.stats().reusedBatches).toBe(0);
+  });
+
   it('never holds more than the prefetch limit, and stops decoding while the consumer waits', async () => {
     const concurrency = 2;
     const prefetchBatches = 1;
