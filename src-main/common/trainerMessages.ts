@@ -44,6 +44,8 @@ export const modelJobSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('predict'), model: z.string().min(1), files: z.array(z.string().min(1)).min(1), topK: z.number().int().min(1) }),
   z.strictObject({ kind: z.literal('classify'), model: z.string().min(1), images: z.array(uploadedImageSchema).min(1), topK: z.number().int().min(1) }),
   z.strictObject({ kind: z.literal('export'), folder: z.string().min(1), format: exportFormatSchema, out: z.string().min(1), force: z.boolean() }),
+  /** Parses a checkpoint file (hostile input) and says which ResNet it holds: weights.import's check. */
+  z.strictObject({ kind: z.literal('inspect'), file: z.string().min(1) }),
 ]);
 export type ModelJob = z.output<typeof modelJobSchema>;
 

@@ -15,6 +15,7 @@ import { exportRun } from '../export/exportRun';
 import { classifyWithModel, loadModelForPrediction } from '../export/loadModel';
 import type { LoadedModel } from '../export/loadRunModel';
 import type { ExportFormat } from '../export/modelCard';
+import { inspectCheckpointFile, type CheckpointInspection } from '../weights/weightsStore';
 import type { PathChecker } from './pathPolicy';
 
 // The contract's formats and the exporter's must be the same list, in both directions.
@@ -95,10 +96,12 @@ async function classifyUploads(loaded: LoadedModel, images: Extract<ModelJob, { 
   }
 }
 
-export type ModelJobResult = CallResult<'models.export'> | CallResult<'models.predict'> | CallResult<'models.classify'>;
+export type ModelJobResult = CallResult<'models.export'> | CallResult<'models.predict'> | CallResult<'models.classify'> | CheckpointInspection;
 
 /** Does a prepared job's compute, in whichever process runs it. */
 export async function runModelJob(job: ModelJob, options: ModelJobOptions): Promise<ModelJobResult> {
+  // Parsing needs no compute backend (and its start-up would only delay the answer).
+  if (job.kind === 'inspect') return inspectCheckpointFile(job.file);
   await initBackend();
   switch (job.kind) {
     case 'export': {

@@ -3,7 +3,9 @@
  * WebSocket, direct calls from the CLI and tests) hand it a call name and whatever arrived; it
  * validates the parameters, runs the call, validates the result and answers with a plain envelope.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { homedir } from 'node:os';
+import { z } from 'zod';
 import {
   CALLS,
   isCallName,
@@ -36,7 +38,10 @@ import { modelCatalog } from './modelCatalog';
 import { pathChecker, type PathChecker, type PathPolicy } from './pathPolicy';
 import { RunManager } from './runManager';
 import { thumbnails } from './thumbnails';
-import { runModelJobInProcess, type TrainerChannel } from './trainerHost';
+import { ModelJobQueue, type ModelJobQueueLimits } from './modelJobQueue';
+import type { TrainerChannel } from './trainerHost';
+import { RESNET_DEPTHS, type ResNetDepth } from '../../common/resnetSpec';
+import type { CheckpointInspection } from '../weights/weightsStore';
 
 /** One event as the service emits it; transports forward `event` and `payload` as they are. */
 export type WorkbenchEvent = { [E in EventName]: { event: E; payload: EventPayload<E> } }[EventName];
@@ -68,7 +73,26 @@ export interface WorkbenchOptions {
    * and tests that need no second process).
    */
   spawnWorker?: () => TrainerChannel;
+  /** Caps on model jobs in worker processes (concurrency, queue, time limits). Default: the queue's. */
+  modelJobLimits?: ModelJobQueueLimits;
 }
+
+/** What a transport knows about a call beyond its parameters. */
+export interface CallContext {
+  /** Aborted when the caller goes away (its socket closed, its window was destroyed): its model job is ended. */
+  signal?: AbortSignal;
+}
+
+/** A worker's answer to an 'inspect' job, checked like any message from another process. */
+const inspectionSchema = z.strictObject({
+  format: z.enum(['pth', 'safetensors']),
+  depth: z
+    .number()
+    .refine((d) => (RESNET_DEPTHS as readonly number[]).includes(d))
+    .transform((d) => d as ResNetDepth),
+  numClasses: z.number().int().positive(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+});
 
 export class Workbench {
   private readonly startEngine: () => Promise<EngineInfo>;
@@ -81,12 +105,13 @@ export class Workbench {
 
   /** The calls on validated parameters; `dispatch` is the way in for anything from outside. */
   readonly handlers: WorkbenchHandlers;
-  private readonly spawnWorker: (() => TrainerChannel) | undefined;
+  private readonly modelJobs: ModelJobQueue | undefined;
+  private readonly callContext = new AsyncLocalStorage<CallContext>();
   private readonly modelOptions: () => ModelJobOptions;
 
   constructor(options: WorkbenchOptions = {}) {
     this.startEngine = options.startEngine ?? (() => initBackend());
-    this.spawnWorker = options.spawnWorker;
+    this.modelJobs = options.spawnWorker ? new ModelJobQueue(options.spawnWorker, options.modelJobLimits) : undefined;
     this.weightsStore = options.weights ?? {};
     this.paths = pathChecker(options.pathPolicy);
     this.runs = new RunManager({
@@ -127,9 +152,9 @@ export class Workbench {
    * Runs a call for a transport. Never throws: an unknown call or bad parameters are BAD_INPUT, a
    * WorkbenchError keeps its code, anything else is INTERNAL.
    */
-  dispatch<C extends CallName>(call: C, rawParams: unknown): Promise<Reply<CallResult<C>>>;
-  dispatch(call: string, rawParams: unknown): Promise<Reply<unknown>>;
-  async dispatch(call: string, rawParams: unknown): Promise<Reply<unknown>> {
+  dispatch<C extends CallName>(call: C, rawParams: unknown, context?: CallContext): Promise<Reply<CallResult<C>>>;
+  dispatch(call: string, rawParams: unknown, context?: CallContext): Promise<Reply<unknown>>;
+  async dispatch(call: string, rawParams: unknown, context: CallContext = {}): Promise<Reply<unknown>> {
     if (!isCallName(call)) {
       return replyError({ code: 'BAD_INPUT', message: `Unknown call '${call}'; expected one of ${Object.keys(CALLS).join(', ')}.` });
     }
@@ -137,7 +162,7 @@ export class Workbench {
     if (!params.ok) return params;
     try {
       const handler = this.handlers[call] as (params: unknown) => Promise<unknown> | unknown;
-      return validateResult(call, await handler(params.value));
+      return validateResult(call, await this.callContext.run(context, () => handler(params.value)));
     } catch (error) {
       return replyError(toErrorData(error));
     }
@@ -151,9 +176,9 @@ export class Workbench {
     await this.runs.stopAll();
   }
 
-  /** A prepared model job, in a worker process when the host gives one, else here. */
+  /** A prepared model job, in the worker pool when the host gives workers, else here. */
   private async modelJob(job: ModelJob): Promise<unknown> {
-    if (this.spawnWorker) return runModelJobInProcess(this.spawnWorker(), job, this.modelOptions());
+    if (this.modelJobs) return this.modelJobs.run(job, this.modelOptions(), this.callContext.getStore()?.signal);
     return runModelJob(job, this.modelOptions());
   }
 
@@ -220,6 +245,8 @@ export class Workbench {
     const file = await this.paths.existing(params.file, 'file', 'The checkpoint file');
     const result = await importWeights(file, {
       ...this.weightsStore,
+      // The file is hostile input until parsed: parse it in a worker, never in the process serving the UI.
+      ...(this.modelJobs ? { inspect: async (source: string): Promise<CheckpointInspection> => this.inspectInWorker(source) } : {}),
       ...(params.depth !== undefined ? { depth: params.depth } : {}),
       ...(params.variant !== undefined ? { variant: params.variant } : {}),
     });
@@ -234,6 +261,12 @@ export class Workbench {
       alreadyPresent: result.alreadyPresent,
       torchvisionName: result.kind === 'pretrained' ? result.weights.torchvisionName : null,
     };
+  }
+
+  private async inspectInWorker(file: string): Promise<CheckpointInspection> {
+    const parsed = inspectionSchema.safeParse(await this.modelJob({ kind: 'inspect', file }));
+    if (!parsed.success) throw new WorkbenchError('INTERNAL', 'The worker process sent a malformed checkpoint inspection.');
+    return parsed.data;
   }
 
   private async engineInfo(): Promise<EngineInfo> {

@@ -44,8 +44,11 @@ export interface ReadCheckpointOptions {
 
 /** Reads a .pth (zip or legacy) or .safetensors file with its metadata. */
 export async function readCheckpointWithMetadata(filePath: string, options: ReadCheckpointOptions = {}): Promise<CheckpointContents> {
-  const bytes = await readBytes(filePath);
-  const label = `'${filePath}'`;
+  return parseCheckpointBytes(await readBytes(filePath), `'${filePath}'`, options);
+}
+
+/** A checkpoint's bytes, format sniffed from the content; `label` names the file in messages. */
+export function parseCheckpointBytes(bytes: Uint8Array, label: string, options: ReadCheckpointOptions = {}): CheckpointContents {
   const format = detectCheckpointFormat(bytes);
   if (format === 'pth') return { tensors: parseTorchCheckpoint(bytes, { label, layout: options.layout ?? 'torchvision-resnet' }), format, metadata: {} };
   if (format === 'safetensors') return { ...parseSafetensors(bytes, { label }), format };

@@ -35,6 +35,13 @@ const MAX_COMMENT = 0xffff;
 export const MAX_ZIP_ENTRIES = 100_000;
 /** Bytes inflated from one archive, in total: above a ResNet-152 in float64 with a large head. */
 export const MAX_INFLATED_BYTES = 1024 * 1024 * 1024;
+/**
+ * Trained weights barely compress (~1.1:1); only a zip bomb inflates to many times its size. An
+ * archive may inflate to this many times its own size (and to 64 MiB whatever its size), so a 1.5 MB
+ * file cannot stand for a gigabyte even when its tensors have a real ResNet's names and shapes.
+ */
+export const MAX_INFLATION_RATIO = 64;
+const MIN_INFLATION_ALLOWANCE = 64 * 1024 * 1024;
 /** Compressed bytes fed to the inflater per step: bounds one step's output to ~1 000 times this. */
 const INFLATE_STEP = 4096;
 
@@ -47,6 +54,7 @@ export function isZip(bytes: Uint8Array): boolean {
 export class ZipArchive {
   private readonly view: DataView;
   private inflated = 0;
+  private readonly inflationCap: number;
   readonly entries: ReadonlyMap<string, ZipEntry>;
 
   /** `label` names the file in error messages. */
@@ -55,6 +63,7 @@ export class ZipArchive {
     private readonly label: string,
   ) {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.inflationCap = Math.min(MAX_INFLATED_BYTES, Math.max(MIN_INFLATION_ALLOWANCE, MAX_INFLATION_RATIO * bytes.length));
     this.entries = this.readCentralDirectory();
   }
 
@@ -179,8 +188,10 @@ export class ZipArchive {
   }
 
   private inflatePrefix(entry: ZipEntry, raw: Uint8Array, byteLength: number): Uint8Array {
-    if (this.inflated + byteLength > MAX_INFLATED_BYTES) {
-      throw this.corrupt(`inflating it would take more than ${MAX_INFLATED_BYTES} bytes, beyond any checkpoint (a zip bomb?)`);
+    if (this.inflated + byteLength > this.inflationCap) {
+      throw this.corrupt(
+        `its compressed entries would inflate to more than ${this.inflationCap} bytes (${MAX_INFLATION_RATIO} times the file, or ${MAX_INFLATED_BYTES} at most): a zip bomb, not weights`,
+      );
     }
     const whole = byteLength === entry.size;
     const out = new Uint8Array(byteLength);
