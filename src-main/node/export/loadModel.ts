@@ -3,11 +3,12 @@
  * .safetensors file, an .onnx file, a tfjs folder. Whatever it is, the result is one tfjs classifier
  * with the labels and preprocessing that belong to it.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { WorkbenchError } from '../../common/errors';
 import { classifyImages, type ImagePrediction } from '../engine/classify';
 import { buildResNet } from '../engine/resnet';
+import { readRegularFile } from '../io/regularFile';
 import { readCheckpointWithMetadata } from '../weights/checkpointFile';
 import type { StateDict } from '../weights/stateDict';
 import { describeCheckpoint, loadStateDictIntoModel } from '../weights/torchvisionWeights';
@@ -41,7 +42,10 @@ export function classifierFromStateDict(dict: StateDict, metadata: ExportMetadat
 }
 
 async function cardMetadata(file: string): Promise<ExportMetadata | undefined> {
-  const text = await readFile(`${file}.md`, 'utf8').catch(() => undefined);
+  // The card beside the checkpoint, read under the same rule as any file (a regular file, capped).
+  const text = await readRegularFile(`${file}.md`, { maxBytes: 4 * 1024 * 1024, what: 'The model card' })
+    .then((bytes) => Buffer.from(bytes).toString('utf8'))
+    .catch(() => undefined);
   const strings = text === undefined ? undefined : metadataStringsFromCard(text);
   return strings ? metadataFromStrings(strings, `${file}.md`) : undefined;
 }

@@ -5,7 +5,8 @@
  * then reads back as a state dict bit for bit, and ONNX Runtime folds BN itself when it optimizes.
  * Padding is explicit and symmetric, as PyTorch pads.
  */
-import { readFile } from 'node:fs/promises';
+import { readRegularFile } from '../io/regularFile';
+import { MAX_CHECKPOINT_FILE_BYTES } from '../weights/checkpointFile';
 import { WorkbenchError } from '../../common/errors';
 import { resnetBlocks, type ResNetDepth } from '../../common/resnetSpec';
 import { APP_VERSION } from '../appVersion';
@@ -129,7 +130,7 @@ interface DecodedModel {
 
 /** Read back an ONNX file written by onnxModelBytes: its parameters as a state dict, and its metadata. */
 export async function readOnnxModel(file: string): Promise<{ dict: StateDict; metadata: ExportMetadata }> {
-  const bytes = await readFile(file);
+  const bytes = await readRegularFile(file, { maxBytes: MAX_CHECKPOINT_FILE_BYTES, what: 'The ONNX model' });
   let decoded: DecodedModel;
   try {
     const type = onnxType('ModelProto');

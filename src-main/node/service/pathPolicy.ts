@@ -24,6 +24,8 @@ export interface PathChecker {
   existing(raw: string, kind: PathKind, what: string): Promise<string>;
   /** Checks a path about to be written: absolute, allowed, its parent folder exists. */
   writable(raw: string, what: string): Promise<string>;
+  /** Throws unless the policy lets the engine read `absolutePath` (a link's resolved target, say). */
+  mayRead(absolutePath: string): Promise<void>;
 }
 
 function absolute(raw: string, what: string): string {
@@ -41,6 +43,9 @@ export function pathChecker(policy?: PathPolicy): PathChecker {
       if (kind === 'folder' && !info.isDirectory()) throw new WorkbenchError('BAD_INPUT', `${what} '${resolved}' is not a folder.`);
       if (kind === 'file' && !info.isFile()) throw new WorkbenchError('BAD_INPUT', `${what} '${resolved}' is not a file.`);
       return resolved;
+    },
+    async mayRead(absolutePath) {
+      await policy?.(path.normalize(absolutePath), 'read');
     },
     async writable(raw, what) {
       const resolved = absolute(raw, what);

@@ -5,6 +5,7 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { homedir } from 'node:os';
+import path from 'node:path';
 import { z } from 'zod';
 import {
   CALLS,
@@ -30,6 +31,7 @@ import type { ModelJob, ModelJobOptions } from '../../common/trainerMessages';
 import { initBackend } from '../engine/backend';
 import { DEFAULT_WEIGHTS_VARIANT } from '../weights/catalog';
 import { ensureWeights, importWeights, listImportedWeights, listWeights, type EnsureWeightsOptions } from '../weights/weightsStore';
+import { assertClassLinksAllowed } from '../dataset/imageFolderListing';
 import { scanDataset } from './datasetScan';
 import { cellImages } from './cellImages';
 import { browseFiles } from './fileBrowser';
@@ -132,7 +134,14 @@ export class Workbench {
       'weights.list': () => this.weightsList(),
       'models.catalog': () => ({ models: modelCatalog() }),
       'dataset.scan': (params) => scanDataset(params, this.paths),
-      'runs.start': (params) => this.runs.start(params.config),
+      'runs.start': async (params) => {
+        // The trainer lists the folders in its own process, without the caller's policy: check its links here.
+        for (const root of [params.config.trainDir, params.config.testDir]) {
+          // Only absolute paths are listed; anything else is refused by runs.start with its own message.
+          if (root !== undefined && path.isAbsolute(root)) await assertClassLinksAllowed(path.normalize(root), (target) => this.paths.mayRead(target));
+        }
+        return this.runs.start(params.config);
+      },
       'runs.cancel': (params) => this.runs.cancel(params.runId),
       'runs.get': (params) => this.runs.get(params.runId),
       'runs.list': () => this.runs.list(),
