@@ -5,7 +5,8 @@
  */
 import { app, BrowserWindow, dialog, ipcMain, Menu, session, shell, utilityProcess, type WebContents } from 'electron';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { runsFolder, weightsFolder } from '../node/appPaths';
+import { appDataFolder, runsFolder, weightsFolder } from '../node/appPaths';
+import { ChosenPaths } from '../node/service/chosenPaths';
 import { Workbench } from '../node/service/workbench';
 import { registerDialogHandler } from './dialogs';
 import { registerContractHandlers, sendEvent } from './ipc';
@@ -72,7 +73,11 @@ function createWindow(): BrowserWindow {
 function start(): void {
   // The engine keeps weights and runs in the app's data folder unless the variable names another.
   process.env.RESNET_WORKBENCH_DATA ||= app.getPath('userData');
+  // The engine touches only what the user picked in a native dialog and the app's data folder.
+  const chosen = new ChosenPaths(appDataFolder());
   const workbench = new Workbench({
+    pathPolicy: chosen.policy(),
+    browseRoots: () => [appDataFolder()],
     spawnWorker: () => utilityTrainerChannel(utilityProcess.fork(TRAINER_ENTRY_PATH, [], { serviceName: 'ResNet Workbench trainer', stdio: 'inherit' })),
   });
 
@@ -86,6 +91,8 @@ function start(): void {
     ipcMain,
     (options) => (mainWindow && !mainWindow.isDestroyed() ? dialog.showOpenDialog(mainWindow, options) : dialog.showOpenDialog(options)),
     trusted,
+    console.warn,
+    (paths) => chosen.add(paths),
   );
   Menu.setApplicationMenu(
     Menu.buildFromTemplate(

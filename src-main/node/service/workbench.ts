@@ -138,7 +138,9 @@ export class Workbench {
         // The trainer lists the folders in its own process, without the caller's policy: check its links here.
         for (const root of [params.config.trainDir, params.config.testDir]) {
           // Only absolute paths are listed; anything else is refused by runs.start with its own message.
-          if (root !== undefined && path.isAbsolute(root)) await assertClassLinksAllowed(path.normalize(root), (target) => this.paths.mayRead(target));
+          if (root === undefined || !path.isAbsolute(root)) continue;
+          await this.paths.mayRead(path.normalize(root));
+          await assertClassLinksAllowed(path.normalize(root), (target) => this.paths.mayRead(target));
         }
         return this.runs.start(params.config);
       },
