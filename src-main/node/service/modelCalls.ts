@@ -39,8 +39,9 @@ async function resolveModel(model: string, paths: PathChecker, runFolder: RunFol
 }
 
 export async function prepareExport(params: CallParams<'models.export'>, paths: PathChecker, runFolder: RunFolder): Promise<ModelJob> {
-  const folder = await runFolder(params.runId);
+  // The destination first: a path the caller may not write is refused before anything else is looked at.
   const out = await paths.writable(params.out, 'the export');
+  const folder = await runFolder(params.runId);
   return { kind: 'export', folder, format: params.format, out, force: params.force ?? false };
 }
 
