@@ -81,6 +81,7 @@ function start(): void {
     spawnWorker: () => utilityTrainerChannel(utilityProcess.fork(TRAINER_ENTRY_PATH, [], { serviceName: 'ResNet Workbench trainer', stdio: 'inherit' })),
   });
 
+  void workbench.removeStaleTempFiles().catch(() => undefined);
   lockDownSession();
   const trusted = () => ({
     webContentsIds: new Set(mainWindow && !mainWindow.isDestroyed() ? [mainWindow.webContents.id] : []),

@@ -4,6 +4,7 @@
  * validates the parameters, runs the call, validates the result and answers with a plain envelope.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { readdir } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
@@ -28,7 +29,9 @@ import {
 } from '../../common/contract';
 import { WorkbenchError, toErrorData } from '../../common/errors';
 import type { ModelJob, ModelJobOptions } from '../../common/trainerMessages';
+import { weightsFolder } from '../appPaths';
 import { initBackend } from '../engine/backend';
+import { removeStaleTempFiles } from '../io/atomicWrite';
 import { DEFAULT_WEIGHTS_VARIANT } from '../weights/catalog';
 import { ensureWeights, importWeights, listImportedWeights, listWeights, type EnsureWeightsOptions } from '../weights/weightsStore';
 import { assertClassLinksAllowed } from '../dataset/imageFolderListing';
@@ -157,6 +160,21 @@ export class Workbench {
       'models.classify': async (params) => (await this.modelJob(await prepareClassify(params, this.paths, runFolder))) as CallResult<'models.classify'>,
       'runs.images': async (params) => cellImages(await runFolder(params.runId), params),
     };
+  }
+
+  /**
+   * Removes the temp files that killed writers left behind (kill -9 between a write and its rename):
+   * in the weights folder, its imported/ folder and every run folder. Writers still running are left
+   * alone. Hosts call it once at start-up; it never throws.
+   */
+  async removeStaleTempFiles(): Promise<string[]> {
+    const weights = this.weightsStore.folder ?? weightsFolder();
+    const runs = this.runs.runsRoot;
+    const runFolders = await readdir(runs, { withFileTypes: true }).catch(() => []);
+    const folders = [weights, path.join(weights, 'imported'), runs, ...runFolders.filter((d) => d.isDirectory()).map((d) => path.join(runs, d.name))];
+    const removed: string[] = [];
+    for (const folder of folders) removed.push(...(await removeStaleTempFiles(folder)));
+    return removed;
   }
 
   /**
