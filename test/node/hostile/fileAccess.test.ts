@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Reply } from '../../../src-main/common/contract';
 import { WorkbenchError } from '../../../src-main/common/errors';
 import { readFileLimited } from '../../../src-main/node/dataset/checkImageFile';
+import { decodeImage } from '../../../src-main/node/dataset/decode';
 import { metadataToStrings, type ExportMetadata } from '../../../src-main/node/export/exportMetadata';
 import { readTfjsModel } from '../../../src-main/node/export/tfjsExport';
 import { readRegularFile } from '../../../src-main/node/io/regularFile';
@@ -81,6 +82,8 @@ describe('regular files only, size-capped before reading', () => {
     // Image files as the dataset reads them: the same rule, reported as an issue.
     expect(await readFileLimited(link, 1024)).toMatchObject({ ok: false, issue: { reason: 'unreadable', detail: expect.stringContaining('not a regular file') } });
     expect(await readFileLimited(fifo, 1024)).toMatchObject({ ok: false, issue: { reason: 'unreadable' } });
+    // An image given to predict (decodeImage): /dev/urandom used to be read until memory ran out.
+    await expect(decodeImage('/dev/urandom')).rejects.toMatchObject({ code: 'BAD_INPUT', message: expect.stringContaining('is a device') });
   });
 
   it('refuses a file over the cap by its size, before reading it', async () => {
