@@ -32,6 +32,9 @@ export const DEFAULT_JOB_TIMEOUTS_MS: Readonly<Record<ModelJob['kind'], number>>
   inspect: 60_000,
 };
 
+/** How long a freed slot waits for its process to exit before it is reused anyway. */
+const EXIT_WAIT_MS = 5_000;
+
 interface Waiting {
   start: () => void;
 }
@@ -88,11 +91,17 @@ export class ModelJobQueue {
 
   private async start(job: ModelJob, options: ModelJobOptions, signal: AbortSignal | undefined): Promise<unknown> {
     this.running++;
+    const channel = this.spawnWorker();
+    // The slot is freed when the process has exited, not when it was told to: otherwise an ending
+    // worker and its successor overlap, and the cap on processes (and their memory) is not one.
+    const exited = new Promise<void>((resolve) => channel.onExit(() => resolve()));
     try {
-      return await runModelJobInProcess(this.spawnWorker(), job, options, { timeoutMs: this.timeouts[job.kind], ...(signal ? { signal } : {}) });
+      return await runModelJobInProcess(channel, job, options, { timeoutMs: this.timeouts[job.kind], ...(signal ? { signal } : {}) });
     } finally {
-      this.running--;
-      this.waiting.shift()?.start();
+      void Promise.race([exited, new Promise((resolve) => setTimeout(resolve, EXIT_WAIT_MS).unref())]).then(() => {
+        this.running--;
+        this.waiting.shift()?.start();
+      });
     }
   }
 }

@@ -21,6 +21,7 @@ class FakeWorker implements TrainerChannel {
   static spawned: FakeWorker[] = [];
   request: TrainerRequest | undefined;
   killed = false;
+  exitNow: (() => void) | undefined;
   private messageListeners: ((message: unknown) => void)[] = [];
   private exitListeners: ((exit: TrainerExit) => void)[] = [];
   constructor() {
@@ -84,6 +85,8 @@ describe('the model job pool', () => {
     expect(error.code).toBe('TIMEOUT');
     expect(error.message).toMatch(/inspect job took longer than its limit of 0.1 s/);
     expect(FakeWorker.spawned[0]?.killed).toBe(true);
+    // The slot is freed once the process has exited (here at once), one turn later.
+    await new Promise((resolve) => setImmediate(resolve));
     expect(queue.load).toEqual({ running: 0, waiting: 0 });
   });
 
@@ -99,7 +102,32 @@ describe('the model job pool', () => {
     expect((await queued).code).toBe('CANCELLED');
     expect(FakeWorker.spawned).toHaveLength(1);
     expect(FakeWorker.spawned[0]?.killed).toBe(true);
+    await new Promise((resolve) => setImmediate(resolve));
     expect(queue.load).toEqual({ running: 0, waiting: 0 });
+  });
+
+  it('frees a slot only when the ended worker has exited, so processes never overlap past the cap', async () => {
+    FakeWorker.spawned = [];
+    const slow: FakeWorker[] = [];
+    // A worker whose exit is reported later than its kill, as a real process's is.
+    const queue = new ModelJobQueue(() => {
+      const worker = new FakeWorker();
+      const kill = worker.kill.bind(worker);
+      worker.kill = () => void slow.push(worker);
+      worker.exitNow = kill;
+      return worker;
+    }, { concurrency: 1 });
+    const first = queue.run(job, {});
+    const second = queue.run(job, {});
+    (FakeWorker.spawned[0] as FakeWorker).answer('a');
+    await expect(first).resolves.toBe('a');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(FakeWorker.spawned).toHaveLength(1);
+    slow[0]?.exitNow?.();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(FakeWorker.spawned).toHaveLength(2);
+    (FakeWorker.spawned[1] as FakeWorker).answer('b');
+    await expect(second).resolves.toBe('b');
   });
 });
 
