@@ -17,6 +17,8 @@ export const ERROR_CODES = [
   'CANCELLED',
   /** The engine is already doing the one thing it does at a time (a training run); try again when it ends. */
   'BUSY',
+  /** A job ran past its time limit and was ended (a model job, or a file that takes too long to parse). */
+  'TIMEOUT',
   'TRAINING_DIVERGED',
   'OUT_OF_MEMORY',
   'NOT_AVAILABLE',

@@ -46,6 +46,8 @@ export const modelJobSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('export'), folder: z.string().min(1), format: exportFormatSchema, out: z.string().min(1), force: z.boolean() }),
   /** Which engine and provider runs frozen forward passes here (loads ONNX Runtime, probes providers). */
   z.strictObject({ kind: z.literal('inference') }),
+  /** Parses a checkpoint file (hostile input) and says which ResNet it holds: weights.import's check. */
+  z.strictObject({ kind: z.literal('inspect'), file: z.string().min(1) }),
 ]);
 export type ModelJob = z.output<typeof modelJobSchema>;
 

@@ -25,9 +25,21 @@ export function openDialogOptions(raw: unknown): OpenDialogOptions {
   };
 }
 
-export function registerDialogHandler(ipc: InvokeRegistry, showOpenDialog: ShowOpenDialog, trusted: () => TrustedSenders, log: (message: string) => void = console.warn): void {
+/**
+ * @param onChosen told what the user picked, before the page hears of it: the desktop path policy
+ *   allows the engine to touch exactly these (and what is inside the folders among them).
+ */
+export function registerDialogHandler(
+  ipc: InvokeRegistry,
+  showOpenDialog: ShowOpenDialog,
+  trusted: () => TrustedSenders,
+  log: (message: string) => void = console.warn,
+  onChosen: (paths: string[]) => Promise<void> = async () => undefined,
+): void {
   handleFromTrustedSender(ipc, PICK_PATHS_CHANNEL, 'dialogs.pickPaths', trusted, log, async (raw) => {
     const result = await showOpenDialog(openDialogOptions(raw));
-    return result.canceled ? [] : result.filePaths;
+    if (result.canceled) return [];
+    await onChosen(result.filePaths);
+    return result.filePaths;
   });
 }

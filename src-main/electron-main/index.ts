@@ -3,10 +3,13 @@
  * IPC transport of the contract. The engine is the same Workbench service the CLI and the browser
  * mode use; this file only wires it to Electron. Training runs in a utilityProcess per run, never here.
  */
-import { app, BrowserWindow, dialog, ipcMain, Menu, session, shell, utilityProcess, type WebContents } from 'electron';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { runsFolder, weightsFolder } from '../node/appPaths';
+import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, session, shell, utilityProcess, type WebContents } from 'electron';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { appDataFolder, runsFolder, weightsFolder } from '../node/appPaths';
+import { ChosenPaths } from '../node/service/chosenPaths';
 import { Workbench } from '../node/service/workbench';
+import { APP_INDEX_URL, APP_ORIGIN, APP_SCHEME, APP_SCHEME_PRIVILEGES, appProtocolResponse } from './appProtocol';
 import { registerDialogHandler } from './dialogs';
 import { registerContractHandlers, sendEvent } from './ipc';
 import { applicationMenuTemplate } from './menu';
@@ -28,7 +31,8 @@ const TRAINER_ENTRY_PATH = fileURLToPath(new URL('./trainerProcess.js', import.m
 const entry: AppEntry = appEntryFor({
   // Set by `electron-vite dev` only; a packaged app always loads its own files.
   devServerUrl: app.isPackaged ? undefined : process.env.ELECTRON_RENDERER_URL,
-  indexFileUrl: pathToFileURL(RENDERER_INDEX_PATH).href,
+  // The built page comes from app://workbench/, a privileged scheme of its own, never from file://.
+  appOrigin: APP_ORIGIN,
 });
 
 let mainWindow: BrowserWindow | undefined;
@@ -64,18 +68,23 @@ function createWindow(): BrowserWindow {
     webPreferences: secureWebPreferences(PRELOAD_PATH),
   });
   window.once('ready-to-show', () => window.show());
-  if (entry.kind === 'dev') void window.loadURL(entry.origin);
-  else void window.loadFile(RENDERER_INDEX_PATH);
+  void window.loadURL(entry.kind === 'dev' ? entry.origin : APP_INDEX_URL);
   return window;
 }
 
 function start(): void {
   // The engine keeps weights and runs in the app's data folder unless the variable names another.
   process.env.RESNET_WORKBENCH_DATA ||= app.getPath('userData');
+  // The engine touches only what the user picked in a native dialog and the app's data folder.
+  const chosen = new ChosenPaths(appDataFolder());
   const workbench = new Workbench({
+    pathPolicy: chosen.policy(),
+    browseRoots: () => [appDataFolder()],
     spawnWorker: () => utilityTrainerChannel(utilityProcess.fork(TRAINER_ENTRY_PATH, [], { serviceName: 'ResNet Workbench trainer', stdio: 'inherit' })),
   });
 
+  void workbench.removeStaleTempFiles().catch(() => undefined);
+  protocol.handle(APP_SCHEME, (request) => appProtocolResponse(request.url, path.dirname(RENDERER_INDEX_PATH)));
   lockDownSession();
   const trusted = () => ({
     webContentsIds: new Set(mainWindow && !mainWindow.isDestroyed() ? [mainWindow.webContents.id] : []),
@@ -86,6 +95,8 @@ function start(): void {
     ipcMain,
     (options) => (mainWindow && !mainWindow.isDestroyed() ? dialog.showOpenDialog(mainWindow, options) : dialog.showOpenDialog(options)),
     trusted,
+    console.warn,
+    (paths) => chosen.add(paths),
   );
   Menu.setApplicationMenu(
     Menu.buildFromTemplate(
@@ -118,6 +129,8 @@ function start(): void {
 
 // Renderers get Chromium's sandbox whatever a window's options say.
 app.enableSandbox();
+// Before 'ready': the app:// scheme is standard and secure (a real origin, a secure context).
+protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: APP_SCHEME_PRIVILEGES }]);
 app.on('web-contents-created', (_event, contents) => lockDown(contents));
 
 if (!app.requestSingleInstanceLock()) {

@@ -14,14 +14,18 @@ export const CONTENT_SECURITY_POLICY =
 
 /** Where the app's page is loaded from. */
 export type AppEntry =
-  /** Packaged or built app: the renderer's index.html on disk, as a file: URL. */
+  /** Packaged or built app: the renderer served from the privileged app:// scheme (appProtocol.ts). */
+  | { kind: 'app'; origin: string }
+  /** The renderer's index.html on disk, as a file: URL (kept for hosts without the scheme). */
   | { kind: 'file'; url: string }
   /** `electron-vite dev`: the Vite dev server. */
   | { kind: 'dev'; origin: string };
 
-export function appEntryFor(options: { devServerUrl?: string | undefined; indexFileUrl: string }): AppEntry {
+export function appEntryFor(options: { devServerUrl?: string | undefined; indexFileUrl?: string; appOrigin?: string }): AppEntry {
   if (options.devServerUrl) return { kind: 'dev', origin: new URL(options.devServerUrl).origin };
-  return { kind: 'file', url: options.indexFileUrl };
+  if (options.appOrigin) return { kind: 'app', origin: options.appOrigin };
+  if (options.indexFileUrl) return { kind: 'file', url: options.indexFileUrl };
+  throw new TypeError('appEntryFor needs a dev server URL, an app origin or an index file URL.');
 }
 
 function parseUrl(value: string): URL | undefined {
@@ -37,6 +41,8 @@ export function isAppUrl(url: string, entry: AppEntry): boolean {
   const parsed = parseUrl(url);
   if (!parsed) return false;
   if (entry.kind === 'dev') return parsed.origin === entry.origin;
+  // A custom scheme's URL.origin is 'null' in Node; compare scheme and host.
+  if (entry.kind === 'app') return `${parsed.protocol}//${parsed.host}` === entry.origin;
   const expected = new URL(entry.url);
   return parsed.protocol === 'file:' && parsed.host === expected.host && comparableFilePath(parsed) === comparableFilePath(expected);
 }

@@ -122,7 +122,13 @@ interface HarnessReport {
   singleInstanceLockRequested: boolean;
   dataFolder: string;
   webPreferences: Record<string, unknown>;
-  loadedFile: string;
+  loadedFile: string | undefined;
+  loadedUrl: string;
+  privilegedSchemes: { scheme: string; privileges: Record<string, boolean> }[];
+  appProtocol: Record<'index' | 'traversal' | 'encodedTraversal' | 'otherHost', { status: number; type: string | null; csp: string | null; start: string }>;
+  trainDir: string;
+  unchosenScan: unknown;
+  browseEtc: unknown;
   channels: string[];
   exposedName: string;
   apiKeys: string[];
@@ -166,7 +172,12 @@ describe('the built app, run without Electron', () => {
   it('opens one isolated, sandboxed window on the built page with the built preload', () => {
     expect(report.webPreferences).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false, webSecurity: true });
     expect(report.webPreferences.preload).toBe(path.join(outDir, 'preload/index.cjs'));
-    expect(report.loadedFile).toBe(path.join(outDir, 'renderer/index.html'));
+    // Served from the privileged app:// scheme, never file://; the handler stays in the renderer folder.
+    expect(report.loadedFile).toBeUndefined();
+    expect(report.loadedUrl).toBe('app://workbench/index.html');
+    expect(report.privilegedSchemes).toEqual([{ scheme: 'app', privileges: expect.objectContaining({ standard: true, secure: true }) }]);
+    expect(report.appProtocol.index).toMatchObject({ status: 200, type: 'text/html; charset=utf-8', csp: CONTENT_SECURITY_POLICY, start: '<!doctype html>' });
+    for (const refused of [report.appProtocol.traversal, report.appProtocol.encodedTraversal, report.appProtocol.otherHost]) expect(refused.status).toBe(404);
   });
 
   it('gives the engine the app data folder', () => {
@@ -195,7 +206,10 @@ describe('the built app, run without Electron', () => {
   });
 
   it('opens native dialogs for the page with checked options, and sets the app menu', () => {
-    expect(report.picked).toEqual(['/picked/by/the/user']);
+    // The desktop path policy: nothing but what the user picked (and the app's data folder).
+    expect(report.unchosenScan).toMatchObject({ ok: false, error: { code: 'BAD_INPUT', message: expect.stringContaining('not chosen in a dialog') } });
+    expect(report.browseEtc).toMatchObject({ ok: false, error: { code: 'BAD_INPUT' } });
+    expect(report.picked).toEqual([report.trainDir]);
     expect(report.dialogOptions).toEqual([{ title: 'Train folder', properties: ['openDirectory', 'dontAddToRecent', 'createDirectory'] }]);
     expect(report.badDialog).toMatch(/kind/);
     expect(report.menu).toEqual(['File', 'editMenu', 'View', 'windowMenu']);

@@ -30,6 +30,7 @@ interface BuilderConfig {
   win: { target: TargetEntry[] };
   mac: { target: TargetEntry[] };
   linux: { target: TargetEntry[] };
+  electronFuses: Record<string, boolean>;
 }
 
 const config = yaml.load(readFileSync(`${root}/electron-builder.yml`, 'utf8')) as BuilderConfig;
@@ -47,6 +48,18 @@ describe('electron-builder.yml', () => {
     expect(config.win.target.map((t) => t.target)).toEqual(['nsis']);
     expect(config.mac.target).toEqual([{ target: 'dmg', arch: ['x64', 'arm64'] }]);
     expect(config.linux.target.map((t) => t.target)).toEqual(['AppImage', 'deb']);
+  });
+
+  it('sets the Electron fuses of the security checklist', () => {
+    expect(config.electronFuses).toEqual({
+      runAsNode: false,
+      enableNodeOptionsEnvironmentVariable: false,
+      enableNodeCliInspectArguments: false,
+      enableCookieEncryption: true,
+      onlyLoadAppFromAsar: true,
+      enableEmbeddedAsarIntegrityValidation: true,
+      grantFileProtocolExtraPrivileges: false,
+    });
   });
 
   it('packages the build output and the run-time resources', () => {

@@ -23,6 +23,7 @@ const stub = {
   forks: [],
   dialogs: [],
   opened: [],
+  protocolHandlers: {},
   deliverToRenderer(channel, payload) {
     for (const listener of rendererListeners.get(channel) ?? []) listener({ senderId: 0 }, payload);
   },
@@ -40,7 +41,18 @@ await import(pathToFileURL(path.join(outDir, 'main/index.js')).href);
 await new Promise((resolve) => setTimeout(resolve, 50)); // app.whenReady().then(start)
 
 const window = stub.windows[0];
-const pageUrl = pathToFileURL(window.loadedFile).href;
+const pageUrl = window.loadedUrl;
+// What the app:// handler answers: the page, and nothing outside the renderer folder.
+const appRequest = async (url) => {
+  const response = await stub.protocolHandlers.app({ url });
+  return { status: response.status, type: response.headers.get('content-type'), csp: response.headers.get('content-security-policy'), start: (await response.text()).slice(0, 15) };
+};
+const appProtocol = {
+  index: await appRequest('app://workbench/index.html'),
+  traversal: await appRequest('app://workbench/../../main/index.js'),
+  encodedTraversal: await appRequest('app://workbench/%2e%2e/main/index.js'),
+  otherHost: await appRequest('app://elsewhere/index.html'),
+};
 const trustedEvent = { sender: { id: window.webContents.id }, senderFrame: { url: pageUrl, parent: null } };
 const iframeEvent = { sender: { id: window.webContents.id }, senderFrame: { url: pageUrl, parent: {} } };
 
@@ -83,7 +95,20 @@ const engineInfo = await api.engine.info();
 const badParams = await api.engine.info({ unexpected: true });
 unsubscribe();
 
-// The native dialog, through preload and main's checked handler.
+// The desktop path policy: a folder the user never chose is refused...
+const { default: sharp } = await import('sharp');
+const trainDir = await mkdtemp(path.join(tmpdir(), 'workbench-harness-train-'));
+for (const [name, colour] of [['blue', '#1e3cdc'], ['red', '#dc2828']]) {
+  await mkdir(path.join(trainDir, name));
+  for (let i = 0; i < 4; i++) {
+    await sharp({ create: { width: 24, height: 24, channels: 3, background: colour } }).png().toFile(path.join(trainDir, name, `${i}.png`));
+  }
+}
+const unchosenScan = await api.dataset.scan({ train: trainDir });
+const browseEtc = await api.files.browse({ path: '/etc' });
+
+// ...until it is picked in the native dialog, through preload and main's checked handler.
+stub.nextPick = trainDir;
 const picked = await api.dialogs.pickPaths({ kind: 'folder', title: 'Train folder' });
 let badDialog;
 try {
@@ -93,14 +118,6 @@ try {
 }
 
 // A tiny run, started from the page: it must train in a utility process, not in main.
-const { default: sharp } = await import('sharp');
-const trainDir = await mkdtemp(path.join(tmpdir(), 'workbench-harness-train-'));
-for (const [name, colour] of [['blue', '#1e3cdc'], ['red', '#dc2828']]) {
-  await mkdir(path.join(trainDir, name));
-  for (let i = 0; i < 4; i++) {
-    await sharp({ create: { width: 24, height: 24, channels: 3, background: colour } }).png().toFile(path.join(trainDir, name, `${i}.png`));
-  }
-}
 const ended = new Promise((resolve) => {
   api.on('run.finished', (payload) => resolve({ event: 'run.finished', epochsRun: payload.epochsRun }));
   api.on('run.failed', (payload) => resolve({ event: 'run.failed', error: payload.error }));
@@ -134,6 +151,12 @@ console.log(
     dataFolder: process.env.RESNET_WORKBENCH_DATA,
     webPreferences: window.options.webPreferences,
     loadedFile: window.loadedFile,
+    loadedUrl: window.loadedUrl,
+    privilegedSchemes: stub.privilegedSchemes,
+    appProtocol,
+    trainDir,
+    unchosenScan,
+    browseEtc,
     channels: [...stub.handlers.keys()],
     exposedName: exposed.name,
     apiKeys: Object.keys(api),

@@ -121,7 +121,16 @@ export const dialog = {
   showOpenDialog: async (...args) => {
     const options = args.at(-1);
     stub.dialogs.push(options);
-    return { canceled: false, filePaths: ['/picked/by/the/user'] };
+    return { canceled: false, filePaths: [stub.nextPick ?? '/picked/by/the/user'] };
+  },
+};
+
+export const protocol = {
+  registerSchemesAsPrivileged: (schemes) => {
+    stub.privilegedSchemes = schemes;
+  },
+  handle: (scheme, handler) => {
+    stub.protocolHandlers[scheme] = handler;
   },
 };
 

@@ -4,6 +4,7 @@
  * truncated or damaged data. Never throws for a bad file: the answer is a usable image or an issue.
  */
 import { createHash } from 'node:crypto';
+import { constants as fsConstants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { extensionMismatch, type SniffedFormat } from './formats';
 import { readImageHeader, verifyImageBytes, type DecodeOptions } from './decode';
@@ -34,16 +35,25 @@ export type ImageFileCheck =
   | { ok: true; image: CheckedImage; warnings: DatasetWarning[] }
   | { ok: false; issue: DatasetIssue };
 
-/** Read a whole file, refusing files above `maxBytes`. */
+/** O_NONBLOCK: opening a FIFO with no writer must not wait (Windows has no such flag, nor the problem). */
+const OPEN_FLAGS = fsConstants.O_RDONLY | (fsConstants.O_NONBLOCK ?? 0);
+
+/**
+ * Read a whole file, refusing files above `maxBytes` and anything but a regular file (a device such
+ * as /dev/urandom never ends, a FIFO never answers), checked on the open handle so the check and the
+ * read concern the same file.
+ */
 export async function readFileLimited(path: string, maxBytes: number): Promise<{ ok: true; bytes: Buffer } | { ok: false; issue: DatasetIssue }> {
   let handle;
   try {
-    handle = await open(path, 'r');
+    handle = await open(path, OPEN_FLAGS);
   } catch (error) {
     return { ok: false, issue: { path, reason: 'unreadable', detail: `cannot open: ${describeFsError(error)}` } };
   }
   try {
-    const { size } = await handle.stat();
+    const info = await handle.stat();
+    if (!info.isFile()) return { ok: false, issue: { path, reason: 'unreadable', detail: 'not a regular file (a device, pipe or socket); only regular files are read' } };
+    const size = info.size;
     if (size > maxBytes) {
       return { ok: false, issue: { path, reason: 'file-too-large', detail: `${size} bytes, above the limit of ${maxBytes}` } };
     }

@@ -9,7 +9,7 @@
  * be used comes back as an {@link ImageProblem}, never as an exception, from the `check`/`try`
  * functions; {@link decodeImage} throws a WorkbenchError for callers that want one image or nothing.
  */
-import { readFile } from 'node:fs/promises';
+import { readRegularFile } from '../io/regularFile';
 import sharp, { type Metadata, type Sharp } from 'sharp';
 import { WorkbenchError } from '../../common/errors';
 import { DECODABLE_FORMATS, sniffImageFormat, type SniffedFormat } from './formats';
@@ -202,8 +202,10 @@ export async function decodeImage(input: string | Uint8Array, options: DecodeOpt
   const where = typeof input === 'string' ? input : 'image buffer';
   let bytes: Uint8Array;
   try {
-    bytes = typeof input === 'string' ? await readFile(input) : input;
+    // The file-access rule: a regular file (never a device or FIFO) of at most 512 MiB, checked before reading.
+    bytes = typeof input === 'string' ? await readRegularFile(input, { maxBytes: 512 * 1024 * 1024, what: 'The image' }) : input;
   } catch (error) {
+    if (error instanceof WorkbenchError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     throw new WorkbenchError(code === 'ENOENT' ? 'NOT_FOUND' : 'IO', `Cannot read ${where}: ${describeFsError(error)}`, { cause: error });
   }

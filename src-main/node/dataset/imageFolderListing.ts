@@ -10,7 +10,9 @@
  * - a symbolic link inside a class folder is never followed. Its target is either outside the class
  *   folder (the class would silently include foreign files), above the link (a loop), or inside the
  *   class folder, which is listed anyway (following would count images twice). A class folder that
- *   is itself a link at the root is followed: that is the usual way to put a class on another disk.
+ *   is itself a link at the root is followed: that is the usual way to put a class on another disk —
+ *   but only where the caller's `mayRead` allows its resolved target (browser mode: inside the data
+ *   roots; desktop: inside a folder the user chose), so a link to /etc is reported, never listed.
  */
 import type { Dirent } from 'node:fs';
 import { readdir, realpath, stat } from 'node:fs/promises';
@@ -42,6 +44,11 @@ export interface ListImageFolderOptions {
   /** Called as files are found, with the running count. */
   onFilesFound?: (count: number) => void;
   signal?: AbortSignal;
+  /**
+   * Decides whether a class-folder link at the root may be followed to `target` (its realpath): throws
+   * (a WorkbenchError naming why) to refuse. Default: any target (the CLI, whose user named the folder).
+   */
+  mayRead?: (target: string) => void | Promise<void>;
 }
 
 /** Python's string order: by Unicode code point (JS `<` compares UTF-16 units, which differs above U+FFFF). */
@@ -85,6 +92,19 @@ async function describeLink(linkPath: string, linkDirReal: string, classReal: st
   return { path: linkPath, reason: 'symlink-duplicate', detail: `points to ${target} inside the same class folder, which is scanned anyway; not followed` };
 }
 
+/** Why a class-folder link may not be followed, or undefined when it may. */
+async function refusalOf(linkPath: string, mayRead: ListImageFolderOptions['mayRead']): Promise<DatasetIssue | undefined> {
+  if (!mayRead) return undefined;
+  const target = await realpath(linkPath);
+  try {
+    await mayRead(target);
+    return undefined;
+  } catch (error) {
+    const why = error instanceof Error ? error.message : String(error);
+    return { path: linkPath, reason: 'symlink-escapes-class', detail: `a class folder linked to ${target}, where this engine may not read; not followed (${why})` };
+  }
+}
+
 export async function listImageFolder(rootInput: string, options: ListImageFolderOptions = {}): Promise<ImageFolderListing> {
   const root = resolve(rootInput);
   let rootStat;
@@ -112,7 +132,9 @@ export async function listImageFolder(rootInput: string, options: ListImageFolde
     } else if (entry.isSymbolicLink()) {
       try {
         const target = await stat(path);
-        if (target.isDirectory()) classes.push(entry.name);
+        const refusal = target.isDirectory() ? await refusalOf(path, options.mayRead) : undefined;
+        if (refusal) issues.push(refusal);
+        else if (target.isDirectory()) classes.push(entry.name);
         else issues.push({ path, reason: 'outside-class-folder', detail: 'a link to a file directly in the root; images belong in a class folder' });
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;
@@ -173,4 +195,18 @@ export async function listImageFolder(rootInput: string, options: ListImageFolde
   }
   options.onFilesFound?.(files.length);
   return { root, classes, files, issues, hiddenSkipped };
+}
+
+/**
+ * Throws BAD_INPUT when a class-folder link at `root` leads where `mayRead` refuses: for a run, whose
+ * listing happens in the trainer process, which cannot ask the caller's policy itself.
+ */
+export async function assertClassLinksAllowed(root: string, mayRead: (target: string) => void | Promise<void>): Promise<void> {
+  for (const entry of await readdir(root, { withFileTypes: true }).catch(() => [] as Dirent[])) {
+    if (!entry.isSymbolicLink() || isHidden(entry.name)) continue;
+    const link = join(root, entry.name);
+    const isFolder = await stat(link).then((info) => info.isDirectory()).catch(() => false);
+    const refusal = isFolder ? await refusalOf(link, mayRead) : undefined;
+    if (refusal) throw new WorkbenchError('BAD_INPUT', `The class folder ${link} is ${refusal.detail}. Copy the images into the folder, or remove the link.`);
+  }
 }

@@ -58,6 +58,8 @@ export interface ScanOptions extends CheckImageOptions {
   onProgress?: (progress: ScanProgress) => void;
   /** Stops the scan with an AbortError. */
   signal?: AbortSignal;
+  /** Whether a class-folder link at the root may be followed to its target (see listImageFolder). */
+  mayRead?: (target: string) => void | Promise<void>;
 }
 
 function imbalanceOf(classes: readonly ClassSummary[]): ClassImbalance | undefined {
@@ -80,6 +82,7 @@ export async function scanImageFolder(root: string, options: ScanOptions = {}): 
   const listing = await listImageFolder(root, {
     onFilesFound: (filesFound) => options.onProgress?.({ phase: 'listing', filesFound }),
     ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.mayRead ? { mayRead: options.mayRead } : {}),
   });
   const { files } = listing;
   const results: (Awaited<ReturnType<typeof checkImageFile>> | undefined)[] = new Array(files.length);

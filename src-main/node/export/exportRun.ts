@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { WorkbenchError } from '../../common/errors';
-import { writeFileAtomic } from '../io/atomicWrite';
+import { writeFileAtomic, writeFilesAtomic } from '../io/atomicWrite';
 import type { ExportMetadata } from './exportMetadata';
 import { assertWritableTarget, writeFolderAtomic } from './exportTarget';
 import { classifierModel } from './loadModel';
@@ -64,8 +64,12 @@ export async function exportRun(options: ExportRunOptions): Promise<ExportResult
     } else {
       const dict = modelStateDict(model, loaded.depth);
       const bytes = format === 'pth' ? pthBytes(dict) : format === 'safetensors' ? safetensorsBytes(dict, metadata) : onnxModelBytes(dict, metadata);
-      await writeFileAtomic(out, bytes);
-      await writeFileAtomic(card, cardText);
+      // One commit: both written whole before either is renamed into place, the card first, so a model
+      // file is never seen without its card (a killed export leaves neither, nor any temp file).
+      await writeFilesAtomic([
+        [card, cardText],
+        [out, bytes],
+      ]);
     }
     return { format, path: out, card, metadata };
   } finally {

@@ -4,13 +4,14 @@
  * dict with the labels and preprocessing that belong to it, run by the frozen-network engine
  * (ONNX Runtime where it loads, else tfjs).
  */
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { WorkbenchError } from '../../common/errors';
 import type * as tf from '@tensorflow/tfjs';
 import { classifyImages, type ImagePrediction } from '../engine/classify';
 import { openFrozenNetwork, type InferenceEngineUsed, type InferenceRequest } from '../engine/frozenNetwork';
 import { buildResNet } from '../engine/resnet';
+import { readRegularFile } from '../io/regularFile';
 import { readCheckpointWithMetadata } from '../weights/checkpointFile';
 import type { StateDict } from '../weights/stateDict';
 import { assertCheckpointFits, describeCheckpoint, extractStateDict, loadStateDictIntoModel } from '../weights/torchvisionWeights';
@@ -50,7 +51,10 @@ export function classifierModel(loaded: LoadedModel): tf.LayersModel {
 }
 
 async function cardMetadata(file: string): Promise<ExportMetadata | undefined> {
-  const text = await readFile(`${file}.md`, 'utf8').catch(() => undefined);
+  // The card beside the checkpoint, read under the same rule as any file (a regular file, capped).
+  const text = await readRegularFile(`${file}.md`, { maxBytes: 4 * 1024 * 1024, what: 'The model card' })
+    .then((bytes) => Buffer.from(bytes).toString('utf8'))
+    .catch(() => undefined);
   const strings = text === undefined ? undefined : metadataStringsFromCard(text);
   return strings ? metadataFromStrings(strings, `${file}.md`) : undefined;
 }

@@ -2,7 +2,8 @@
  * ONNX export: torchvision's ResNet as an ONNX graph (engine/onnxGraph.ts), NCHW float input `input`
  * with a dynamic batch dimension, logits output `logits`, the export metadata in `metadata_props`.
  */
-import { readFile } from 'node:fs/promises';
+import { readRegularFile } from '../io/regularFile';
+import { MAX_CHECKPOINT_FILE_BYTES } from '../weights/checkpointFile';
 import { WorkbenchError } from '../../common/errors';
 import { APP_VERSION } from '../appVersion';
 import type { StateDict } from '../weights/stateDict';
@@ -31,7 +32,7 @@ interface DecodedModel {
 
 /** Read back an ONNX file written by onnxModelBytes: its parameters as a state dict, and its metadata. */
 export async function readOnnxModel(file: string): Promise<{ dict: StateDict; metadata: ExportMetadata }> {
-  const bytes = await readFile(file);
+  const bytes = await readRegularFile(file, { maxBytes: MAX_CHECKPOINT_FILE_BYTES, what: 'The ONNX model' });
   let decoded: DecodedModel;
   try {
     const type = onnxType('ModelProto');

@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
-import { open, rename, rm, stat } from 'node:fs/promises';
+import { open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { WorkbenchError } from '../../common/errors';
 
@@ -22,7 +22,7 @@ const REASONS: Record<string, string> = {
   EBUSY: 'the file is busy or locked by another program',
 };
 
-function describeFailure(error: unknown): string {
+export function describeFailure(error: unknown): string {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   const detail = error instanceof Error ? error.message : String(error);
   const reason = code ? REASONS[code] : undefined;
@@ -79,4 +79,65 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string): 
     throw new WorkbenchError('IO', `Could not write '${path}': ${describeFailure(error)}.`, { cause: error });
   }
   await syncDirectory(folder);
+}
+
+/** Names writeFileAtomic gives its temp files: `.<name>.<pid>.<12 hex>.tmp`. */
+const TEMP_NAME = /^\..+\.(\d+)\.[0-9a-f]{12}\.tmp$/;
+
+function processIsAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes the temp files a killed writer left in `folder` (kill -9 or a power cut between the write
+ * and the rename). A temp file whose writer is still running is left alone. Returns what was removed.
+ */
+export async function removeStaleTempFiles(folder: string): Promise<string[]> {
+  const removed: string[] = [];
+  for (const name of await readdir(folder).catch(() => [] as string[])) {
+    const match = TEMP_NAME.exec(name);
+    const pid = Number(match?.[1]);
+    if (!match || pid === process.pid || processIsAlive(pid)) continue;
+    await rm(join(folder, name), { force: true }).then(
+      () => removed.push(join(folder, name)),
+      () => undefined,
+    );
+  }
+  return removed;
+}
+
+/**
+ * Writes several files as one commit, as far as a file system allows: every file goes to its temp
+ * file and is fsynced first; only when all are whole are they renamed into place, in the order given
+ * (put the file that readers look for first — a model beside its card — last). A failure before the
+ * renames leaves every target untouched and no temp file behind.
+ */
+export async function writeFilesAtomic(files: readonly (readonly [path: string, data: Uint8Array | string])[]): Promise<void> {
+  const temps: { target: string; temp: string }[] = [];
+  try {
+    for (const [target, data] of files) {
+      const temp = join(dirname(target), `.${basename(target)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+      const mode = await existingMode(target);
+      const handle = await open(temp, 'wx', mode ?? 0o666);
+      temps.push({ target, temp });
+      try {
+        if (mode !== undefined) await handle.chmod(mode);
+        await handle.writeFile(data);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+    }
+    for (const { target, temp } of temps) await rename(temp, target);
+  } catch (error) {
+    await Promise.all(temps.map(({ temp }) => rm(temp, { force: true }).catch(() => undefined)));
+    const target = temps.at(-1)?.target ?? files[0]?.[0] ?? '';
+    throw new WorkbenchError('IO', `Could not write '${target}': ${describeFailure(error)}.`, { cause: error });
+  }
+  for (const folder of new Set(temps.map(({ target }) => dirname(target)))) await syncDirectory(folder);
 }

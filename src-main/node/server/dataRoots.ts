@@ -8,6 +8,9 @@ import { mkdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { WorkbenchError } from '../../common/errors';
 import { isInside } from '../io/pathInside';
+import { realPathOf } from '../io/realPath';
+
+export { realPathOf };
 import type { PathPolicy } from '../service/pathPolicy';
 
 export interface DataRoots {
@@ -44,25 +47,6 @@ export async function resolveDataRoots(dataRoots: readonly string[], runsRoot: s
     readOnly.push(await realpath(root));
   }
   return { dataRoots: resolved, runsRoot: runs, browseRoots: resolved.includes(runs) ? resolved : [...resolved, runs], readOnlyRoots: readOnly };
-}
-
-/**
- * The real path of `target`; for a path that does not exist yet (an export's output), the real path
- * of its nearest existing ancestor with the rest appended.
- */
-export async function realPathOf(target: string): Promise<string> {
-  const rest: string[] = [];
-  let current = path.resolve(target);
-  for (;;) {
-    try {
-      return path.join(await realpath(current), ...rest);
-    } catch {
-      const parent = path.dirname(current);
-      if (parent === current) return path.join(current, ...rest);
-      rest.unshift(path.basename(current));
-      current = parent;
-    }
-  }
 }
 
 /** The service's PathPolicy for browser mode: paths (after realpath) inside a root only. */

@@ -7,12 +7,25 @@
  * - The Host header must name this server: a page on another domain that re-resolves its name to
  *   127.0.0.1 (DNS rebinding) sends its own name as Host and is refused.
  * - The WebSocket's Origin must be this server's own origin: a page elsewhere cannot drive the engine.
+ *   A handshake without any Origin is not from a browser (browsers always send one); a program may
+ *   connect that way with the token in the URL, never on a cookie alone.
  */
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { hostname, networkInterfaces } from 'node:os';
 
-/** The cookie that carries the token after the first request. */
+/** The prefix of the cookie that carries the token after the first request. */
 export const TOKEN_COOKIE = 'rw_token';
+
+/**
+ * The cookie's name for the server whose token is `token`: `rw_token_` and 12 hex digits of the
+ * token's SHA-256. Cookies are scoped by host, not port, so every server on 127.0.0.1 would otherwise
+ * share (and overwrite) one `rw_token`; a name per instance keeps two servers signed in side by side.
+ * (`__Host-` needs `Secure`, which a browser does not reliably send over http://127.0.0.1.) The hash
+ * says nothing usable about the token.
+ */
+export function tokenCookieName(token: string): string {
+  return `${TOKEN_COOKIE}_${createHash('sha256').update(token).digest('hex').slice(0, 12)}`;
+}
 
 /** The query parameter of the URL the server prints. */
 export const TOKEN_PARAM = 'token';
@@ -44,7 +57,7 @@ export function tokenMatches(expected: string, given: string | undefined | null)
 
 /** The Set-Cookie value that stores the token (no Max-Age: it lasts as long as the browser session). */
 export function tokenCookieHeader(token: string): string {
-  return `${TOKEN_COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`;
+  return `${tokenCookieName(token)}=${token}; HttpOnly; SameSite=Strict; Path=/`;
 }
 
 /** One cookie's value from a Cookie header; undefined when absent (or given twice, which we do not guess about). */
@@ -69,7 +82,7 @@ export type Authentication = 'cookie' | 'query' | 'none' | 'wrong';
 export function authenticate(expected: string, request: { url: URL; cookieHeader: string | undefined }): Authentication {
   const fromQuery = request.url.searchParams.getAll(TOKEN_PARAM);
   if (fromQuery.length > 0) return fromQuery.length === 1 && tokenMatches(expected, fromQuery[0]) ? 'query' : 'wrong';
-  const fromCookie = readCookie(request.cookieHeader, TOKEN_COOKIE);
+  const fromCookie = readCookie(request.cookieHeader, tokenCookieName(expected));
   if (fromCookie === undefined) return 'none';
   return tokenMatches(expected, fromCookie) ? 'cookie' : 'wrong';
 }
@@ -137,6 +150,15 @@ export function isAllowedHost(hostHeader: string | undefined, allowed: ReadonlyS
  * Whether a WebSocket handshake comes from a page of this server: its Origin must be exactly
  * `http://` plus the (already checked) Host the request was sent to.
  */
+/**
+ * Whether a WebSocket handshake may proceed as far as its origin goes: from this server's own pages,
+ * or with no Origin at all (a program, not a browser) when the token is in the URL.
+ */
+export function isAllowedWebSocketOrigin(originHeader: string | undefined, hostHeader: string | undefined, allowed: ReadonlySet<string>, auth: Authentication): boolean {
+  if (originHeader === undefined) return auth === 'query' && isAllowedHost(hostHeader, allowed);
+  return isOwnOrigin(originHeader, hostHeader, allowed);
+}
+
 export function isOwnOrigin(originHeader: string | undefined, hostHeader: string | undefined, allowed: ReadonlySet<string>): boolean {
   if (!originHeader || !isAllowedHost(hostHeader, allowed)) return false;
   return originHeader.trim().toLowerCase() === `http://${(hostHeader ?? '').trim().toLowerCase()}`;

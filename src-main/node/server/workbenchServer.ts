@@ -18,7 +18,7 @@ import {
   createToken,
   hostWithPort,
   isAllowedHost,
-  isOwnOrigin,
+  isAllowedWebSocketOrigin,
   isWildcardHost,
   machineNames,
   tokenCookieHeader,
@@ -151,8 +151,10 @@ export async function startWorkbenchServer(options: WorkbenchServerOptions): Pro
     if (!isAllowedHost(hostHeader, allowed)) return refuseUpgrade(socket, 421, 'This server does not answer to that host name.');
     const url = requestUrl(request);
     if (!url || url.pathname !== WS_PATH) return refuseUpgrade(socket, 404, 'Not found.');
-    if (!isOwnOrigin(request.headers.origin, hostHeader, allowed)) return refuseUpgrade(socket, 403, 'WebSocket connections are accepted from this server’s own pages only.');
     const auth = authenticate(token, { url, cookieHeader: request.headers.cookie });
+    if (!isAllowedWebSocketOrigin(request.headers.origin, hostHeader, allowed, auth)) {
+      return refuseUpgrade(socket, 403, 'WebSocket connections are accepted from this server’s own pages, or from programs with the token in the URL.');
+    }
     if (auth !== 'cookie' && auth !== 'query') return refuseUpgrade(socket, 403, 'The access token is missing or wrong.');
     sockets.handleUpgrade(request, socket, head, (ws) => sockets.emit('connection', ws, request));
   });

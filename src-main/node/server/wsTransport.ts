@@ -12,7 +12,8 @@ import { WS_CLOSE, callIdSchema, clientMessageSchema } from '../../common/wsProt
 
 /** What the transport needs of the Workbench service. */
 export interface TransportService {
-  dispatch(call: string, rawParams: unknown): Promise<Reply<unknown>>;
+  /** `context.signal` is aborted when the socket closes, so its model jobs end with it. */
+  dispatch(call: string, rawParams: unknown, context?: { signal?: AbortSignal }): Promise<Reply<unknown>>;
   onEvent(listener: (event: { event: EventName; payload: unknown }) => void): Unsubscribe;
 }
 
@@ -91,9 +92,14 @@ export function attachWorkbenchTransport(server: WebSocketServer, service: Trans
 
   server.on('connection', (socket) => {
     sockets.add(socket);
+    // A closed tab's model jobs are ended (or dropped from the queue) rather than run for nobody.
+    const gone = new AbortController();
     // ws reports protocol errors (an oversized message among them) here, then closes the socket.
     socket.on('error', () => undefined);
-    socket.on('close', () => sockets.delete(socket));
+    socket.on('close', () => {
+      sockets.delete(socket);
+      gone.abort();
+    });
     socket.on('message', (data, isBinary) => {
       const message = parseClientMessage(data, isBinary);
       if (!message.ok) {
@@ -101,7 +107,7 @@ export function attachWorkbenchTransport(server: WebSocketServer, service: Trans
         return;
       }
       // dispatch never rejects; the catch guards against a bug turning into an unhandled rejection.
-      service.dispatch(message.call, message.params).then(
+      service.dispatch(message.call, message.params, { signal: gone.signal }).then(
         (value) => reply(socket, message.id, value),
         (error: unknown) => reply(socket, message.id, { ok: false, error: { code: 'INTERNAL', message: String(error) } }),
       );

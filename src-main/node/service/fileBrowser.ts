@@ -30,7 +30,8 @@ export async function browseFiles(
   if (requested === undefined) {
     return { path: null, parent: null, roots: [...roots], entries: roots.map((root) => ({ name: root, path: root, kind: 'folder' as const })), truncated: false };
   }
-  const folder = await paths.existing(requested, 'folder', 'The folder');
+  // 'list', not 'read': folders the engine may read but not show (the weights folder) stay unlisted.
+  const folder = await paths.existing(requested, 'folder', 'The folder', 'list');
   let dirents;
   try {
     dirents = await readdir(folder, { withFileTypes: true });

@@ -16,6 +16,7 @@ import { classifyWithModel, loadModelForPrediction } from '../export/loadModel';
 import type { LoadedModel } from '../export/loadRunModel';
 import { inferenceEngineHere, type InferenceEngineUsed } from '../engine/frozenNetwork';
 import type { ExportFormat } from '../export/modelCard';
+import { inspectCheckpointFile, type CheckpointInspection } from '../weights/weightsStore';
 import type { PathChecker } from './pathPolicy';
 
 // The contract's formats and the exporter's must be the same list, in both directions.
@@ -39,8 +40,9 @@ async function resolveModel(model: string, paths: PathChecker, runFolder: RunFol
 }
 
 export async function prepareExport(params: CallParams<'models.export'>, paths: PathChecker, runFolder: RunFolder): Promise<ModelJob> {
-  const folder = await runFolder(params.runId);
+  // The destination first: a path the caller may not write is refused before anything else is looked at.
   const out = await paths.writable(params.out, 'the export');
+  const folder = await runFolder(params.runId);
   return { kind: 'export', folder, format: params.format, out, force: params.force ?? false };
 }
 
@@ -91,10 +93,12 @@ async function classifyUploads(loaded: LoadedModel, images: Extract<ModelJob, { 
   }
 }
 
-export type ModelJobResult = CallResult<'models.export'> | CallResult<'models.predict'> | CallResult<'models.classify'> | InferenceEngineUsed;
+export type ModelJobResult = CallResult<'models.export'> | CallResult<'models.predict'> | CallResult<'models.classify'> | CheckpointInspection | InferenceEngineUsed;
 
 /** Does a prepared job's compute, in whichever process runs it. */
 export async function runModelJob(job: ModelJob, options: ModelJobOptions): Promise<ModelJobResult> {
+  // Parsing needs no compute backend (and its start-up would only delay the answer).
+  if (job.kind === 'inspect') return inspectCheckpointFile(job.file);
   await initBackend();
   switch (job.kind) {
     case 'export': {

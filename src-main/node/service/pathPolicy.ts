@@ -8,8 +8,8 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { WorkbenchError } from '../../common/errors';
 
-/** What the engine will do with a path. */
-export type PathUse = 'read' | 'write';
+/** What the engine will do with a path: read it, write it, or list a folder's entries to a caller. */
+export type PathUse = 'read' | 'write' | 'list';
 
 /**
  * Refuses a path by throwing a WorkbenchError (e.g. BAD_INPUT naming the allowed roots); returns
@@ -21,9 +21,11 @@ export type PathKind = 'folder' | 'file' | 'file-or-folder';
 
 export interface PathChecker {
   /** Checks an existing path; returns it normalised. `what` names it in messages ("the train folder"). */
-  existing(raw: string, kind: PathKind, what: string): Promise<string>;
+  existing(raw: string, kind: PathKind, what: string, use?: Exclude<PathUse, 'write'>): Promise<string>;
   /** Checks a path about to be written: absolute, allowed, its parent folder exists. */
   writable(raw: string, what: string): Promise<string>;
+  /** Throws unless the policy lets the engine read `absolutePath` (a link's resolved target, say). */
+  mayRead(absolutePath: string): Promise<void>;
 }
 
 function absolute(raw: string, what: string): string {
@@ -33,14 +35,17 @@ function absolute(raw: string, what: string): string {
 
 export function pathChecker(policy?: PathPolicy): PathChecker {
   return {
-    async existing(raw, kind, what) {
+    async existing(raw, kind, what, use = 'read') {
       const resolved = absolute(raw, what);
-      await policy?.(resolved, 'read');
+      await policy?.(resolved, use);
       const info = await stat(resolved).catch(() => undefined);
       if (!info) throw new WorkbenchError('NOT_FOUND', `${what} '${resolved}' does not exist.`);
       if (kind === 'folder' && !info.isDirectory()) throw new WorkbenchError('BAD_INPUT', `${what} '${resolved}' is not a folder.`);
       if (kind === 'file' && !info.isFile()) throw new WorkbenchError('BAD_INPUT', `${what} '${resolved}' is not a file.`);
       return resolved;
+    },
+    async mayRead(absolutePath) {
+      await policy?.(path.normalize(absolutePath), 'read');
     },
     async writable(raw, what) {
       const resolved = absolute(raw, what);

@@ -186,16 +186,38 @@ export function runInTrainerProcess(
   };
 }
 
+export interface ModelJobLimits {
+  /** The job is ended with TIMEOUT after this many milliseconds. Default: no limit. */
+  timeoutMs?: number;
+  /** Aborting ends the job (and its process) with CANCELLED: its caller went away. */
+  signal?: AbortSignal;
+}
+
 /**
- * Runs one model job (a prediction or an export) in the worker process behind `channel`, which it
- * then owns and ends. Resolves with the job's result as the worker sent it: the caller checks it
- * against the call's result schema (Workbench.dispatch does).
+ * Runs one model job (a prediction, an export, a checkpoint inspection) in the worker process behind
+ * `channel`, which it then owns and ends. Resolves with the job's result as the worker sent it: the
+ * caller checks it against the call's result schema (Workbench.dispatch does). A job past its time
+ * limit, or whose caller went away, is ended with its process: a hostile file or a stuck read cannot
+ * hold a worker forever.
  */
-export function runModelJobInProcess(channel: TrainerChannel, job: ModelJob, options: ModelJobOptions): Promise<unknown> {
-  return superviseWorker<unknown>(
+export function runModelJobInProcess(channel: TrainerChannel, job: ModelJob, options: ModelJobOptions, limits: ModelJobLimits = {}): Promise<unknown> {
+  let timer: NodeJS.Timeout | undefined;
+  const onAbort = (): void => worker.fail(new WorkbenchError('CANCELLED', `The ${job.kind} job was stopped: its caller went away.`));
+  const worker = superviseWorker<unknown>(
     channel,
     { type: 'model', job, options },
     (reply) => (reply.type === 'result' ? { value: reply.value } : failureOf(reply, 'a model job')),
     (exit) => `The worker process died (${describeExit(exit)}) before the job ended; it may have run out of memory or crashed.`,
-  ).done;
+    () => {
+      clearTimeout(timer);
+      limits.signal?.removeEventListener('abort', onAbort);
+    },
+  );
+  if (limits.timeoutMs !== undefined && !worker.isSettled()) {
+    const seconds = Math.round(limits.timeoutMs / 100) / 10;
+    timer = setTimeout(() => worker.fail(new WorkbenchError('TIMEOUT', `The ${job.kind} job took longer than its limit of ${seconds} s and was ended.`)), limits.timeoutMs);
+  }
+  if (limits.signal?.aborted) onAbort();
+  else limits.signal?.addEventListener('abort', onAbort, { once: true });
+  return worker.done;
 }

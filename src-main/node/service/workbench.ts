@@ -3,7 +3,11 @@
  * WebSocket, direct calls from the CLI and tests) hand it a call name and whatever arrived; it
  * validates the parameters, runs the call, validates the result and answers with a plain envelope.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { readdir } from 'node:fs/promises';
 import { homedir } from 'node:os';
+import path from 'node:path';
+import { z } from 'zod';
 import {
   CALLS,
   isCallName,
@@ -26,9 +30,12 @@ import {
 import { WorkbenchError, toErrorData } from '../../common/errors';
 import { inferenceEngineUsedSchema } from '../../common/runEvents';
 import type { ModelJob, ModelJobOptions } from '../../common/trainerMessages';
+import { weightsFolder } from '../appPaths';
 import { initBackend } from '../engine/backend';
+import { removeStaleTempFiles } from '../io/atomicWrite';
 import { DEFAULT_WEIGHTS_VARIANT } from '../weights/catalog';
 import { ensureWeights, importWeights, listImportedWeights, listWeights, type EnsureWeightsOptions } from '../weights/weightsStore';
+import { assertClassLinksAllowed } from '../dataset/imageFolderListing';
 import { scanDataset } from './datasetScan';
 import { cellImages } from './cellImages';
 import { browseFiles } from './fileBrowser';
@@ -37,7 +44,10 @@ import { modelCatalog } from './modelCatalog';
 import { pathChecker, type PathChecker, type PathPolicy } from './pathPolicy';
 import { RunManager } from './runManager';
 import { thumbnails } from './thumbnails';
-import { runModelJobInProcess, type TrainerChannel } from './trainerHost';
+import { ModelJobQueue, type ModelJobQueueLimits } from './modelJobQueue';
+import type { TrainerChannel } from './trainerHost';
+import { RESNET_DEPTHS, type ResNetDepth } from '../../common/resnetSpec';
+import type { CheckpointInspection } from '../weights/weightsStore';
 
 /** One event as the service emits it; transports forward `event` and `payload` as they are. */
 export type WorkbenchEvent = { [E in EventName]: { event: E; payload: EventPayload<E> } }[EventName];
@@ -69,7 +79,26 @@ export interface WorkbenchOptions {
    * and tests that need no second process).
    */
   spawnWorker?: () => TrainerChannel;
+  /** Caps on model jobs in worker processes (concurrency, queue, time limits). Default: the queue's. */
+  modelJobLimits?: ModelJobQueueLimits;
 }
+
+/** What a transport knows about a call beyond its parameters. */
+export interface CallContext {
+  /** Aborted when the caller goes away (its socket closed, its window was destroyed): its model job is ended. */
+  signal?: AbortSignal;
+}
+
+/** A worker's answer to an 'inspect' job, checked like any message from another process. */
+const inspectionSchema = z.strictObject({
+  format: z.enum(['pth', 'safetensors']),
+  depth: z
+    .number()
+    .refine((d) => (RESNET_DEPTHS as readonly number[]).includes(d))
+    .transform((d) => d as ResNetDepth),
+  numClasses: z.number().int().positive(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+});
 
 export class Workbench {
   private readonly startEngine: () => Promise<EngineInfo>;
@@ -82,12 +111,13 @@ export class Workbench {
 
   /** The calls on validated parameters; `dispatch` is the way in for anything from outside. */
   readonly handlers: WorkbenchHandlers;
-  private readonly spawnWorker: (() => TrainerChannel) | undefined;
+  private readonly modelJobs: ModelJobQueue | undefined;
+  private readonly callContext = new AsyncLocalStorage<CallContext>();
   private readonly modelOptions: () => ModelJobOptions;
 
   constructor(options: WorkbenchOptions = {}) {
     this.startEngine = options.startEngine ?? (async () => ({ ...(await initBackend()), inference: await this.inferenceEngine() }));
-    this.spawnWorker = options.spawnWorker;
+    this.modelJobs = options.spawnWorker ? new ModelJobQueue(options.spawnWorker, options.modelJobLimits) : undefined;
     this.weightsStore = options.weights ?? {};
     this.paths = pathChecker(options.pathPolicy);
     this.runs = new RunManager({
@@ -108,7 +138,16 @@ export class Workbench {
       'weights.list': () => this.weightsList(),
       'models.catalog': () => ({ models: modelCatalog() }),
       'dataset.scan': (params) => scanDataset(params, this.paths),
-      'runs.start': (params) => this.runs.start(params.config),
+      'runs.start': async (params) => {
+        // The trainer lists the folders in its own process, without the caller's policy: check its links here.
+        for (const root of [params.config.trainDir, params.config.testDir]) {
+          // Only absolute paths are listed; anything else is refused by runs.start with its own message.
+          if (root === undefined || !path.isAbsolute(root)) continue;
+          await this.paths.mayRead(path.normalize(root));
+          await assertClassLinksAllowed(path.normalize(root), (target) => this.paths.mayRead(target));
+        }
+        return this.runs.start(params.config);
+      },
       'runs.cancel': (params) => this.runs.cancel(params.runId),
       'runs.get': (params) => this.runs.get(params.runId),
       'runs.list': () => this.runs.list(),
@@ -125,12 +164,27 @@ export class Workbench {
   }
 
   /**
+   * Removes the temp files that killed writers left behind (kill -9 between a write and its rename):
+   * in the weights folder, its imported/ folder and every run folder. Writers still running are left
+   * alone. Hosts call it once at start-up; it never throws.
+   */
+  async removeStaleTempFiles(): Promise<string[]> {
+    const weights = this.weightsStore.folder ?? weightsFolder();
+    const runs = this.runs.runsRoot;
+    const runFolders = await readdir(runs, { withFileTypes: true }).catch(() => []);
+    const folders = [weights, path.join(weights, 'imported'), runs, ...runFolders.filter((d) => d.isDirectory()).map((d) => path.join(runs, d.name))];
+    const removed: string[] = [];
+    for (const folder of folders) removed.push(...(await removeStaleTempFiles(folder)));
+    return removed;
+  }
+
+  /**
    * Runs a call for a transport. Never throws: an unknown call or bad parameters are BAD_INPUT, a
    * WorkbenchError keeps its code, anything else is INTERNAL.
    */
-  dispatch<C extends CallName>(call: C, rawParams: unknown): Promise<Reply<CallResult<C>>>;
-  dispatch(call: string, rawParams: unknown): Promise<Reply<unknown>>;
-  async dispatch(call: string, rawParams: unknown): Promise<Reply<unknown>> {
+  dispatch<C extends CallName>(call: C, rawParams: unknown, context?: CallContext): Promise<Reply<CallResult<C>>>;
+  dispatch(call: string, rawParams: unknown, context?: CallContext): Promise<Reply<unknown>>;
+  async dispatch(call: string, rawParams: unknown, context: CallContext = {}): Promise<Reply<unknown>> {
     if (!isCallName(call)) {
       return replyError({ code: 'BAD_INPUT', message: `Unknown call '${call}'; expected one of ${Object.keys(CALLS).join(', ')}.` });
     }
@@ -138,7 +192,7 @@ export class Workbench {
     if (!params.ok) return params;
     try {
       const handler = this.handlers[call] as (params: unknown) => Promise<unknown> | unknown;
-      return validateResult(call, await handler(params.value));
+      return validateResult(call, await this.callContext.run(context, () => handler(params.value)));
     } catch (error) {
       return replyError(toErrorData(error));
     }
@@ -152,9 +206,9 @@ export class Workbench {
     await this.runs.stopAll();
   }
 
-  /** A prepared model job, in a worker process when the host gives one, else here. */
+  /** A prepared model job, in the worker pool when the host gives workers, else here. */
   private async modelJob(job: ModelJob): Promise<unknown> {
-    if (this.spawnWorker) return runModelJobInProcess(this.spawnWorker(), job, this.modelOptions());
+    if (this.modelJobs) return this.modelJobs.run(job, this.modelOptions(), this.callContext.getStore()?.signal);
     return runModelJob(job, this.modelOptions());
   }
 
@@ -221,6 +275,8 @@ export class Workbench {
     const file = await this.paths.existing(params.file, 'file', 'The checkpoint file');
     const result = await importWeights(file, {
       ...this.weightsStore,
+      // The file is hostile input until parsed: parse it in a worker, never in the process serving the UI.
+      ...(this.modelJobs ? { inspect: async (source: string): Promise<CheckpointInspection> => this.inspectInWorker(source) } : {}),
       ...(params.depth !== undefined ? { depth: params.depth } : {}),
       ...(params.variant !== undefined ? { variant: params.variant } : {}),
     });
@@ -252,6 +308,12 @@ export class Workbench {
       },
     );
     return this.inference;
+  }
+
+  private async inspectInWorker(file: string): Promise<CheckpointInspection> {
+    const parsed = inspectionSchema.safeParse(await this.modelJob({ kind: 'inspect', file }));
+    if (!parsed.success) throw new WorkbenchError('INTERNAL', 'The worker process sent a malformed checkpoint inspection.');
+    return parsed.data;
   }
 
   private async engineInfo(): Promise<EngineInfo> {

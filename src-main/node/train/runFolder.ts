@@ -8,16 +8,16 @@
  *   features.safetensors cached backbone features (linear mode), so a resumed run skips extraction
  *   report.json          the final evaluation, written when the run finishes
  *
- * Every file but metrics.jsonl is written atomically; metrics.jsonl is append-only and a torn last
- * line (a killed process) is ignored when read.
+ * Every file but metrics.jsonl is written atomically; metrics.jsonl is append-only, a torn last
+ * line (a killed process) is ignored when read and dropped before this process first appends.
  */
 import { randomBytes } from 'node:crypto';
-import { appendFile, mkdir, readFile, stat } from 'node:fs/promises';
+import { appendFile, mkdir, readFile, stat, truncate } from 'node:fs/promises';
 import path from 'node:path';
 import { WorkbenchError } from '../../common/errors';
 import { runConfigSchema, type RunConfig } from '../../common/runConfig';
 import type { RunEvent } from '../../common/runEvents';
-import { writeFileAtomic } from '../io/atomicWrite';
+import { describeFailure, writeFileAtomic } from '../io/atomicWrite';
 import { parseSafetensors, serializeSafetensors } from '../weights/safetensors';
 import type { StateDict } from '../weights/stateDict';
 
@@ -76,7 +76,8 @@ export async function createRunFolder(runsRoot: string, config: RunConfig, facts
   try {
     await mkdir(folder, { recursive: true });
   } catch (error) {
-    throw new WorkbenchError('IO', `Cannot create the run folder ${folder}: ${(error as Error).message}`);
+    // The reason in words (read-only, no space...), not a bare errno such as "ENOENT mkdir".
+    throw new WorkbenchError('IO', `Cannot create the run folder ${folder}: ${describeFailure(error)}`);
   }
   const record = { id, folder, config, facts };
   await writeFileAtomic(path.join(folder, 'config.json'), `${JSON.stringify({ id, config, facts }, null, 2)}\n`);
@@ -101,7 +102,29 @@ export async function openRunFolder(folderOrId: string, runsRoot: string): Promi
   throw new WorkbenchError('NOT_FOUND', `No run found at ${folderOrId} (looked for config.json there and under ${runsRoot}).`);
 }
 
+/** Run folders whose metrics.jsonl this process has checked for a torn last line. */
+const repairedLogs = new Set<string>();
+
+/**
+ * Drops a torn last line from metrics.jsonl (a process killed mid-append, a full disk) so the next
+ * append starts on a line of its own instead of gluing onto the fragment and corrupting both.
+ * Returns the number of bytes dropped (0 when the file was whole or absent).
+ */
+export async function repairRunLog(folder: string): Promise<number> {
+  const file = path.join(folder, 'metrics.jsonl');
+  const bytes = await readFile(file).catch(() => undefined);
+  if (!bytes || bytes.length === 0 || bytes[bytes.length - 1] === 0x0a) return 0;
+  const keep = bytes.lastIndexOf(0x0a) + 1;
+  await truncate(file, keep);
+  return bytes.length - keep;
+}
+
 export async function appendRunEvent(folder: string, event: RunEvent): Promise<void> {
+  if (!repairedLogs.has(folder)) {
+    repairedLogs.add(folder);
+    const dropped = await repairRunLog(folder);
+    if (dropped > 0) console.warn(`${path.join(folder, 'metrics.jsonl')} ended in a torn line (${dropped} bytes from an interrupted write); it was dropped before appending.`);
+  }
   await appendFile(path.join(folder, 'metrics.jsonl'), `${JSON.stringify({ event: event.event, ...event.payload })}\n`);
 }
 

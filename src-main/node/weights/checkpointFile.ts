@@ -1,13 +1,14 @@
 /**
  * Checkpoint files on disk: the format is sniffed from the content (zip magic, the legacy pickle
  * magic number, a safetensors header), never trusted from the extension, and writes are atomic.
+ * Reads follow the engine's file-access rule (io/regularFile): regular files only, size-capped first.
  */
-import { readFile } from 'node:fs/promises';
 import { WorkbenchError } from '../../common/errors';
 import { writeFileAtomic } from '../io/atomicWrite';
+import { readRegularFile } from '../io/regularFile';
 import { looksLikeSafetensors, parseSafetensors, serializeSafetensors } from './safetensors';
 import type { StateDict } from './stateDict';
-import { looksLikeTorchCheckpoint, parseTorchCheckpoint, serializeTorchZip } from './torchPth';
+import { looksLikeTorchCheckpoint, parseTorchCheckpoint, serializeTorchZip, type CheckpointLayout } from './torchPth';
 
 export type CheckpointFormat = 'pth' | 'safetensors';
 
@@ -26,26 +27,30 @@ export function detectCheckpointFormat(bytes: Uint8Array): CheckpointFormat | un
   return undefined;
 }
 
+/** Larger than any ResNet checkpoint (ResNet-152 in float64 is ~460 MB); refused before reading. */
+export const MAX_CHECKPOINT_FILE_BYTES = 1024 * 1024 * 1024;
+
 async function readBytes(filePath: string): Promise<Uint8Array> {
-  try {
-    const buffer = await readFile(filePath);
-    // A plain Uint8Array view: Buffer's slice() shares memory where Uint8Array's copies.
-    return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new WorkbenchError('NOT_FOUND', `Checkpoint file '${filePath}' does not exist.`, { cause: error });
-    if (code === 'EISDIR') throw new WorkbenchError('BAD_INPUT', `'${filePath}' is a folder, not a checkpoint file.`, { cause: error });
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new WorkbenchError('IO', `Could not read checkpoint file '${filePath}': ${reason}.`, { cause: error });
-  }
+  return readRegularFile(filePath, { maxBytes: MAX_CHECKPOINT_FILE_BYTES, what: 'Checkpoint file' });
+}
+
+export interface ReadCheckpointOptions {
+  /**
+   * What a .pth file's tensors must look like before any is read. Default 'torchvision-resnet': every
+   * checkpoint the engine loads is one; 'any' is for tools and tests reading other state dicts.
+   */
+  layout?: CheckpointLayout;
 }
 
 /** Reads a .pth (zip or legacy) or .safetensors file with its metadata. */
-export async function readCheckpointWithMetadata(filePath: string): Promise<CheckpointContents> {
-  const bytes = await readBytes(filePath);
-  const label = `'${filePath}'`;
+export async function readCheckpointWithMetadata(filePath: string, options: ReadCheckpointOptions = {}): Promise<CheckpointContents> {
+  return parseCheckpointBytes(await readBytes(filePath), `'${filePath}'`, options);
+}
+
+/** A checkpoint's bytes, format sniffed from the content; `label` names the file in messages. */
+export function parseCheckpointBytes(bytes: Uint8Array, label: string, options: ReadCheckpointOptions = {}): CheckpointContents {
   const format = detectCheckpointFormat(bytes);
-  if (format === 'pth') return { tensors: parseTorchCheckpoint(bytes, { label }), format, metadata: {} };
+  if (format === 'pth') return { tensors: parseTorchCheckpoint(bytes, { label, layout: options.layout ?? 'torchvision-resnet' }), format, metadata: {} };
   if (format === 'safetensors') return { ...parseSafetensors(bytes, { label }), format };
   const what = bytes.length === 0 ? 'it is empty' : `its first bytes are ${Buffer.from(bytes.subarray(0, 8)).toString('hex')}`;
   throw new WorkbenchError('CHECKPOINT_CORRUPT', `${label} is not a PyTorch or safetensors checkpoint (${what}).`);
@@ -56,8 +61,8 @@ export async function readCheckpointWithMetadata(filePath: string): Promise<Chec
  * file, CHECKPOINT_CORRUPT for anything that is not a well-formed checkpoint, CHECKPOINT_UNSAFE for
  * a pickle that names code.
  */
-export async function readCheckpoint(filePath: string): Promise<StateDict> {
-  return (await readCheckpointWithMetadata(filePath)).tensors;
+export async function readCheckpoint(filePath: string, options: ReadCheckpointOptions = {}): Promise<StateDict> {
+  return (await readCheckpointWithMetadata(filePath, options)).tensors;
 }
 
 /**

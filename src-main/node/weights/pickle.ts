@@ -10,6 +10,12 @@
  * names: they only select which JavaScript value to build.
  *
  * Opcodes of protocols 0 to 5 are understood; torch.save writes protocol 2.
+ *
+ * The input may be hostile, so the reader is bounded: integers have a byte cap (a state dict's are
+ * small) and decode in linear time, text lines have a length cap, every value built and every item
+ * copied into a container counts against a work budget, and nothing recurses or spreads an
+ * attacker-sized array into a call's arguments. A pickle over a cap is refused with
+ * CHECKPOINT_CORRUPT naming the cap, in time proportional to the bytes read.
  */
 import { WorkbenchError } from '../../common/errors';
 import type { TensorDType } from './stateDict';
@@ -44,6 +50,7 @@ export class TorchStorageType {
  */
 export class TorchStorage {
   private bytes: Uint8Array | undefined;
+  private loader: ((byteLength: number) => Uint8Array) | undefined;
   constructor(
     readonly key: string,
     readonly dtype: TensorDType,
@@ -60,17 +67,27 @@ export class TorchStorage {
     this.bytes = bytes;
   }
 
-  isLoaded(): boolean {
-    return this.viewOf ? this.viewOf.root.isLoaded() : this.bytes !== undefined;
+  /**
+   * Attaches the bytes lazily: `load(n)` returns at least the first n bytes. A storage is only read
+   * (inflated, for a compressed archive) once its tensors passed every check, and only as far as
+   * they reach, so a storage that declares gigabytes costs nothing until something real needs it.
+   */
+  attachLoader(load: (byteLength: number) => Uint8Array): void {
+    this.loader = load;
   }
 
-  /** The storage's bytes; throws if they were never attached. */
-  data(): Uint8Array {
+  isLoaded(): boolean {
+    return this.viewOf ? this.viewOf.root.isLoaded() : this.bytes !== undefined || this.loader !== undefined;
+  }
+
+  /** The storage's first `byteLength` bytes (default all); throws if they were never attached. */
+  data(byteLength = this.byteLength): Uint8Array {
     if (this.viewOf) {
       const size = DTYPE_ELEMENT_BYTES[this.dtype];
       const start = this.viewOf.elementOffset * size;
-      return this.viewOf.root.data().subarray(start, start + this.byteLength);
+      return this.viewOf.root.data(start + byteLength).subarray(start, start + byteLength);
     }
+    if ((!this.bytes || this.bytes.length < byteLength) && this.loader) this.bytes = this.loader(byteLength);
     if (!this.bytes) throw new WorkbenchError('CHECKPOINT_CORRUPT', `The checkpoint has no data for storage '${this.key}'.`);
     return this.bytes;
   }
@@ -231,14 +248,28 @@ const OP = {
   READONLY_BUFFER: 0x98,
 } as const;
 
+/** Longest LONG1/LONG4 integer accepted, in bytes; torch writes at most 10 (the legacy magic number). */
+export const MAX_PICKLE_INTEGER_BYTES = 64;
+/** Longest text line (INT, LONG, FLOAT, GLOBAL names, PUT/GET indices) accepted, in bytes. */
+export const MAX_PICKLE_LINE_BYTES = 4096;
+/**
+ * Values built plus items copied into containers, per pickle. A ResNet-152 state dict needs ~20 000;
+ * the cap leaves room for any real checkpoint while a hostile one is stopped in well under a second.
+ */
+export const MAX_PICKLE_WORK = 5_000_000;
+
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 const latin1 = new TextDecoder('latin1');
 
-/** Little-endian two's complement bytes (LONG1/LONG4) to a number when exact, else a bigint. */
+/**
+ * Little-endian two's complement bytes (LONG1/LONG4) to a number when exact, else a bigint. Built
+ * from one hex string (linear), never by shifting a growing BigInt per byte (quadratic).
+ */
 function decodeLong(bytes: Uint8Array): number | bigint {
   if (bytes.length === 0) return 0;
-  let value = 0n;
-  for (let i = bytes.length - 1; i >= 0; i--) value = (value << 8n) | BigInt(bytes[i] as number);
+  let hex = '';
+  for (let i = bytes.length - 1; i >= 0; i--) hex += (bytes[i] as number).toString(16).padStart(2, '0');
+  let value = BigInt(`0x${hex}`);
   if ((bytes[bytes.length - 1] as number) & 0x80) value -= 1n << BigInt(bytes.length * 8);
   return integerValue(value);
 }
@@ -277,6 +308,7 @@ class Unpickler {
   private marks: number[] = [];
   private memo = new Map<number, PickleValue>();
   private readonly source: string;
+  private work = 0;
 
   constructor(
     private readonly bytes: Uint8Array,
@@ -304,6 +336,28 @@ class Unpickler {
     return this.take(1)[0] as number;
   }
 
+  /** Counts `units` of work (values built, items copied) against MAX_PICKLE_WORK. */
+  private charge(units: number): void {
+    this.work += units;
+    if (this.work > MAX_PICKLE_WORK) {
+      throw this.corrupt(`it builds more than ${MAX_PICKLE_WORK} values, far beyond any checkpoint (a hostile or damaged file?)`);
+    }
+  }
+
+  /** LONG1/LONG4 bytes, refused beyond MAX_PICKLE_INTEGER_BYTES before they are read. */
+  private longBytes(length: number): Uint8Array {
+    if (length > MAX_PICKLE_INTEGER_BYTES) {
+      throw this.corrupt(`an integer of ${length} bytes at byte ${this.pos} is longer than the ${MAX_PICKLE_INTEGER_BYTES} bytes any checkpoint uses`);
+    }
+    return this.take(length);
+  }
+
+  /** Appends without spreading (a spread of 500 000 items overflows the call stack). */
+  private appendAll(target: PickleValue[], items: readonly PickleValue[]): void {
+    this.charge(items.length);
+    for (const item of items) target.push(item);
+  }
+
   private view(length: number): DataView {
     const b = this.take(length);
     return new DataView(b.buffer, b.byteOffset, length);
@@ -324,8 +378,16 @@ class Unpickler {
   }
 
   private line(): string {
-    const end = this.bytes.indexOf(0x0a, this.pos);
-    if (end < 0) throw this.corrupt('a text line is not terminated (truncated file?)');
+    const limit = Math.min(this.bytes.length, this.pos + MAX_PICKLE_LINE_BYTES + 1);
+    const end = this.bytes.subarray(this.pos, limit).indexOf(0x0a);
+    if (end < 0) {
+      if (limit - this.pos > MAX_PICKLE_LINE_BYTES) throw this.corrupt(`a text line at byte ${this.pos} is longer than ${MAX_PICKLE_LINE_BYTES} bytes`);
+      throw this.corrupt('a text line is not terminated (truncated file?)');
+    }
+    return this.lineTo(this.pos + end);
+  }
+
+  private lineTo(end: number): string {
     const text = latin1.decode(this.bytes.subarray(this.pos, end));
     this.pos = end + 1;
     return text;
@@ -341,6 +403,7 @@ class Unpickler {
   }
 
   private push(value: PickleValue): void {
+    this.charge(1);
     this.stack.push(value);
   }
 
@@ -426,12 +489,12 @@ class Unpickler {
           this.push(this.u16());
           break;
         case OP.LONG1:
-          this.push(decodeLong(this.take(this.u8())));
+          this.push(decodeLong(this.longBytes(this.u8())));
           break;
         case OP.LONG4: {
           const length = this.view(4).getInt32(0, true);
           if (length < 0) throw this.corrupt('LONG4 with a negative length');
-          this.push(decodeLong(this.take(length)));
+          this.push(decodeLong(this.longBytes(length)));
           break;
         }
         case OP.INT: {
@@ -528,7 +591,7 @@ class Unpickler {
         }
         case OP.APPENDS: {
           const items = this.popMark();
-          this.topList().push(...items);
+          this.appendAll(this.topList(), items);
           break;
         }
         case OP.EMPTY_DICT:
@@ -549,6 +612,7 @@ class Unpickler {
           const items = this.popMark();
           const dict = this.topDict();
           if (items.length % 2) throw this.corrupt('SETITEMS with an odd number of values');
+          this.charge(items.length / 2);
           for (let i = 0; i < items.length; i += 2) dict.set(items[i] as PickleValue, items[i + 1] as PickleValue);
           break;
         }
@@ -559,7 +623,7 @@ class Unpickler {
           const items = this.popMark();
           const target = this.top();
           if (!Array.isArray(target)) throw this.corrupt('ADDITEMS on something that is not a set');
-          target.push(...items);
+          this.appendAll(target, items);
           break;
         }
         case OP.FROZENSET:
@@ -672,6 +736,7 @@ class Unpickler {
 
   private pairsToDict(items: PickleValue[]): PickleDict {
     if (items.length % 2) throw this.corrupt('DICT with an odd number of values');
+    this.charge(items.length / 2);
     const dict: PickleDict = new Map();
     for (let i = 0; i < items.length; i += 2) dict.set(items[i] as PickleValue, items[i + 1] as PickleValue);
     return dict;
@@ -693,6 +758,7 @@ class Unpickler {
         const dict: PickleDict = new Map();
         const [pairs] = args;
         if (Array.isArray(pairs)) {
+          this.charge(pairs.length);
           for (const pair of pairs) {
             if (!Array.isArray(pair) || pair.length !== 2) throw this.corrupt('OrderedDict items are not pairs');
             dict.set(pair[0] as PickleValue, pair[1] as PickleValue);
@@ -704,7 +770,9 @@ class Unpickler {
       case 'builtins.frozenset':
       case '__builtin__.set':
       case '__builtin__.frozenset':
-        return Array.isArray(args[0]) ? [...args[0]] : [];
+        if (!Array.isArray(args[0])) return [];
+        this.charge(args[0].length);
+        return args[0].slice();
       case 'builtins.bytes':
       case '__builtin__.bytes':
         if (args.length !== 0) throw unsafe(`${callable.name} with arguments`, this.source);
@@ -714,6 +782,8 @@ class Unpickler {
         if (typeof text !== 'string' || (encoding !== 'latin1' && encoding !== 'latin-1')) {
           throw unsafe(`_codecs.encode with encoding ${String(encoding)}`, this.source);
         }
+        // A memoised long string encoded again and again would copy it each time: count the bytes.
+        this.charge(Math.ceil(text.length / 64));
         return Uint8Array.from(text, (c) => c.charCodeAt(0));
       }
       case 'torch._utils._rebuild_tensor':
@@ -733,6 +803,7 @@ class Unpickler {
     const [storage = null, offset = null, size = null, stride = null] = args;
     if (!(storage instanceof TorchStorage)) throw this.corrupt('a tensor without a storage');
     if (!isInteger(offset) || offset < 0) throw this.corrupt('a tensor with a bad storage offset');
+    this.charge(Array.isArray(size) ? size.length : 0);
     if (!isIntegerList(size) || !isIntegerList(stride) || size.length !== stride.length) {
       throw this.corrupt('a tensor with a bad size or stride');
     }

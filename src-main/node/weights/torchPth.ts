@@ -5,9 +5,15 @@
  * exactly as PyTorch lays it out, so `torch.load` (also with weights_only=True) accepts our files.
  * The format is defined by torch/serialization.py (_save, _load, _legacy_save, _legacy_load) and
  * torch/_utils.py (_rebuild_tensor_v2).
+ *
+ * Reading is fail-fast on hostile files: every tensor's view is checked before any data is touched
+ * (its elements fit its storage, no stride 0 or overlapping dimensions that would turn a 1 KB file into
+ * gigabytes), with the 'torchvision-resnet' layout its names, dtypes and shapes must be ones a
+ * torchvision ResNet has, and storages are read (inflated) only after that, only as far as needed.
  */
 import { zipSync } from 'fflate';
 import { WorkbenchError } from '../../common/errors';
+import { RESNET_DEPTHS, featureChannels, torchvisionStateDictLayout } from '../../common/resnetSpec';
 import type { PickleDict, PickleValue } from './pickle';
 import { PickleWriter, TorchStorage, TorchStorageType, TorchTensorRef, unpickle, unpickleAt } from './pickle';
 import type { HostTensor, HostTensorData, StateDict, TensorDType } from './stateDict';
@@ -38,9 +44,27 @@ const STORAGE_CLASS_BY_DTYPE: Readonly<Record<TensorDType, string>> = {
   bool: 'BoolStorage',
 };
 
+/**
+ * 'torchvision-resnet': names a torchvision ResNet has must have one of its shapes and a float dtype
+ * (counters an integer one), `fc` at most MAX_HEAD_CLASSES rows, other tensors MAX_EXTRA_TENSOR_BYTES
+ * in all. 'any': any names and shapes up to MAX_TENSOR_BYTES in all (tools and tests).
+ */
+export type CheckpointLayout = 'torchvision-resnet' | 'any';
+
+/** Rows of a classifier head accepted in a checkpoint (ImageNet-21k has 21 843 classes). */
+export const MAX_HEAD_CLASSES = 32_768;
+/** Bytes of tensors outside the ResNet layout accepted with 'torchvision-resnet'. */
+export const MAX_EXTRA_TENSOR_BYTES = 64 * 1024 * 1024;
+/** Bytes of all tensors of one checkpoint: above a ResNet-152 in float64 with a large head. */
+export const MAX_TENSOR_BYTES = 1024 * 1024 * 1024;
+/** The pickle of a zip checkpoint is ~50 KB for a ResNet-152. */
+const MAX_DATA_PKL_BYTES = 64 * 1024 * 1024;
+
 export interface TorchCheckpointOptions {
   /** Names the file in error messages. Default: 'the checkpoint'. */
   label?: string;
+  /** What the tensors must look like before any is read. Default 'any'. */
+  layout?: CheckpointLayout;
 }
 
 function corrupt(label: string, what: string): WorkbenchError {
@@ -98,7 +122,7 @@ function readZipObject(bytes: Uint8Array, label: string): PickleValue {
   }
   const pickleEntry = archive.entries.get(pickles[0] as string);
   if (!pickleEntry) throw corrupt(label, 'data.pkl vanished');
-  const pickle = archive.read(pickleEntry);
+  const pickle = archive.read(pickleEntry, MAX_DATA_PKL_BYTES);
   archive.verify(pickleEntry, pickle);
 
   const storages = new Map<string, TorchStorage>();
@@ -109,11 +133,11 @@ function readZipObject(bytes: Uint8Array, label: string): PickleValue {
     const record = archive.entries.get(`${prefix}data/${key}`);
     if (!record) throw corrupt(label, `the data of storage '${key}' (record '${prefix}data/${key}') is missing`);
     const storage = new TorchStorage(key, dtype, numel);
-    const data = archive.read(record);
-    if (data.length < storage.byteLength) {
-      throw corrupt(label, `storage '${key}' holds ${data.length} bytes, but ${numel} ${dtype} values need ${storage.byteLength}`);
+    if (record.size < storage.byteLength) {
+      throw corrupt(label, `storage '${key}' holds ${record.size} bytes, but ${numel} ${dtype} values need ${storage.byteLength}`);
     }
-    storage.attach(data.subarray(0, storage.byteLength));
+    // Read only once its tensors have passed every check, and only as far as they reach.
+    storage.attachLoader((byteLength) => archive.readPrefix(record, byteLength));
     storages.set(key, storage);
     return storage;
   };
@@ -225,18 +249,119 @@ function gatherStrided(source: Uint8Array, elementBytes: number, offset: number,
   return out;
 }
 
-function materialize(name: string, ref: TorchTensorRef, label: string): HostTensor {
+/**
+ * The number of storage elements a view reaches (from the storage's start), after checking that it
+ * stays inside its storage and that no two of its elements share storage: a stride of 0 or
+ * overlapping dimensions would let a tiny storage stand for an arbitrarily large tensor.
+ */
+function checkedReach(name: string, ref: TorchTensorRef, label: string): number {
+  const { storage, storageOffset, size, stride } = ref;
+  if (size.includes(0)) return 0;
+  let count = 1;
+  for (const extent of size) {
+    count *= extent;
+    if (count > storage.numel) {
+      throw corrupt(label, `tensor '${name}' (shape ${formatShape(size)}) has more elements than its storage of ${storage.numel} values`);
+    }
+  }
+  const dims = size.map((extent, d) => ({ extent, stride: stride[d] as number })).filter((d) => d.extent > 1);
+  dims.sort((a, b) => a.stride - b.stride);
+  let reach = 0;
+  for (const { extent, stride: step } of dims) {
+    if (step <= reach) {
+      throw corrupt(label, `tensor '${name}' (shape ${formatShape(size)}, stride ${formatShape(stride)}) has overlapping elements (a stride of 0 or overlapping dimensions), which torch.save never writes for a state dict`);
+    }
+    reach += (extent - 1) * step;
+  }
+  if (storageOffset + reach >= storage.numel) {
+    throw corrupt(label, `tensor '${name}' (shape ${formatShape(size)}, offset ${storageOffset}) reads past the end of its storage of ${storage.numel} values`);
+  }
+  return storageOffset + reach + 1;
+}
+
+const FLOAT_DTYPES = new Set<TensorDType>(['float32', 'float64', 'float16', 'bfloat16']);
+const INTEGER_DTYPES = new Set<TensorDType>(['int64', 'int32', 'int16', 'int8', 'uint8']);
+const COUNTER_SUFFIX = '.num_batches_tracked';
+
+let resnetShapes: Map<string, Set<string>> | undefined;
+
+/** Every parameter name of a torchvision ResNet (any depth, fc aside) with the shapes it has. */
+function knownResNetShapes(): Map<string, Set<string>> {
+  if (!resnetShapes) {
+    resnetShapes = new Map();
+    for (const depth of RESNET_DEPTHS) {
+      for (const { key, shape } of torchvisionStateDictLayout(depth, 1)) {
+        if (key.startsWith('fc.')) continue;
+        let shapes = resnetShapes.get(key);
+        if (!shapes) resnetShapes.set(key, (shapes = new Set()));
+        shapes.add(formatShape(shape));
+      }
+    }
+  }
+  return resnetShapes;
+}
+
+function mismatch(label: string, what: string): WorkbenchError {
+  return new WorkbenchError('CHECKPOINT_MISMATCH', `${label} is not a torchvision ResNet checkpoint: ${what}. Nothing was loaded.`);
+}
+
+/** Whether a tensor's name, dtype and shape are ones a torchvision ResNet has; throws if not. */
+function checkResNetTensor(name: string, ref: TorchTensorRef, label: string): boolean {
+  const { size } = ref;
+  const dtype = ref.storage.dtype;
+  const features = new Set(RESNET_DEPTHS.map((d) => featureChannels(d)));
+  if (name === 'fc.weight' || name === 'fc.bias') {
+    const rows = size[0] ?? 0;
+    const fits = name === 'fc.weight' ? size.length === 2 && features.has(size[1] as number) : size.length === 1;
+    if (!fits || rows < 1 || rows > MAX_HEAD_CLASSES) {
+      throw mismatch(label, `${name} has shape ${formatShape(size)}; a ResNet's is ${name === 'fc.weight' ? '[classes, 512 or 2048]' : '[classes]'} with 1 to ${MAX_HEAD_CLASSES} classes`);
+    }
+  } else {
+    const shapes = knownResNetShapes().get(name);
+    if (!shapes) return false;
+    if (!shapes.has(formatShape(size))) {
+      throw mismatch(label, `${name} has shape ${formatShape(size)}; a torchvision ResNet's is ${[...shapes].join(' or ')}`);
+    }
+  }
+  const counter = name.endsWith(COUNTER_SUFFIX);
+  if (counter ? !INTEGER_DTYPES.has(dtype) : !FLOAT_DTYPES.has(dtype)) {
+    throw mismatch(label, `${name} holds ${dtype} values; a torchvision ResNet's are ${counter ? 'integers' : 'floating point'}`);
+  }
+  return true;
+}
+
+/**
+ * Checks every tensor before any is read: views (checkedReach), the layout, and the bytes in total.
+ * Returns how many storage elements each tensor reaches, in order.
+ */
+function checkTensorRefs(entries: readonly [string, TorchTensorRef][], layout: CheckpointLayout, label: string): number[] {
+  let total = 0;
+  let extra = 0;
+  const reaches: number[] = [];
+  for (const [name, ref] of entries) {
+    reaches.push(checkedReach(name, ref, label));
+    const bytes = elementCount(ref.size) * DTYPE_ELEMENT_BYTES[ref.storage.dtype];
+    total += bytes;
+    if (total > MAX_TENSOR_BYTES) throw corrupt(label, `its tensors hold more than ${MAX_TENSOR_BYTES} bytes, beyond any ResNet checkpoint`);
+    if (layout === 'torchvision-resnet' && !checkResNetTensor(name, ref, label)) {
+      extra += bytes;
+      if (extra > MAX_EXTRA_TENSOR_BYTES) {
+        throw mismatch(label, `its tensors outside the ResNet layout (e.g. '${name}') hold more than ${MAX_EXTRA_TENSOR_BYTES} bytes`);
+      }
+    }
+  }
+  return reaches;
+}
+
+/** A checked view's data, reading its storage only as far as `reach` elements. */
+function materialize(ref: TorchTensorRef, reach: number): HostTensor {
   const { storage, storageOffset, size, stride } = ref;
   const dtype = storage.dtype;
   const count = elementCount(size);
   const shape = [...size];
   if (count === 0) return { dtype, shape, data: tensorDataFromBytes(dtype, new Uint8Array(0), 0) };
-  const lastIndex = size.reduce((sum, extent, d) => sum + (extent - 1) * (stride[d] as number), storageOffset);
-  if (lastIndex >= storage.numel) {
-    throw corrupt(label, `tensor '${name}' (shape ${formatShape(size)}, offset ${storageOffset}) reads past the end of its storage of ${storage.numel} values`);
-  }
   const elementBytes = DTYPE_ELEMENT_BYTES[dtype];
-  const bytes = storage.data();
+  const bytes = storage.data(reach * elementBytes);
   let data: HostTensorData;
   if (isRowMajor(size, stride)) {
     data = tensorDataFromBytes(dtype, bytes.subarray(storageOffset * elementBytes), count);
@@ -296,8 +421,10 @@ export function parseTorchCheckpoint(bytes: Uint8Array, options: TorchCheckpoint
   else if (isTar(bytes)) {
     throw new WorkbenchError('BAD_INPUT', `${label} is a tar-format checkpoint from PyTorch before 0.1.10, which is not supported; load it with PyTorch and save it again.`);
   } else throw new WorkbenchError('CHECKPOINT_CORRUPT', `${label} is not a PyTorch checkpoint (neither a zip archive nor a legacy torch.save file).`);
+  const entries = selectTensors(root, label);
+  const reaches = checkTensorRefs(entries, options.layout ?? 'any', label);
   const dict: StateDict = new Map();
-  for (const [name, ref] of selectTensors(root, label)) dict.set(name, materialize(name, ref, label));
+  entries.forEach(([name, ref], i) => dict.set(name, materialize(ref, reaches[i] as number)));
   return dict;
 }
 

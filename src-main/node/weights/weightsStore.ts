@@ -14,7 +14,8 @@ import type { ResNetDepth } from '../../common/resnetSpec';
 import { weightsFolder } from '../appPaths';
 import { writeFileAtomic } from '../io/atomicWrite';
 import { DEFAULT_WEIGHTS_VARIANT, PRETRAINED_WEIGHTS, TORCHVISION_WEIGHTS_BASE_URL, type PretrainedWeights, type WeightsVariant } from './catalog';
-import { readCheckpointWithMetadata } from './checkpointFile';
+import { readRegularFile } from '../io/regularFile';
+import { MAX_CHECKPOINT_FILE_BYTES, parseCheckpointBytes, type CheckpointFormat } from './checkpointFile';
 import { downloadFile, type DownloadProgress, type DownloadResult } from './download';
 import { describeCheckpoint } from './torchvisionWeights';
 
@@ -194,7 +195,29 @@ export async function ensureWeights(
   return { path: dest, weights, downloaded: true, download };
 }
 
+/** What a checkpoint file holds, as checked by parsing it: the part of an import that reads hostile input. */
+export interface CheckpointInspection {
+  format: CheckpointFormat;
+  depth: ResNetDepth;
+  numClasses: number;
+  /** SHA-256 of the bytes that were parsed, so the copy can be tied to what was checked. */
+  sha256: string;
+}
+
+/**
+ * Parses `file` and says which torchvision ResNet it holds. This is where a hostile file is read; a
+ * service that serves a UI runs it in a worker process (weights.import's 'inspect' model job).
+ */
+export async function inspectCheckpointFile(file: string): Promise<CheckpointInspection> {
+  const bytes = await readRegularFile(file, { maxBytes: MAX_CHECKPOINT_FILE_BYTES, what: 'Checkpoint file' });
+  const contents = parseCheckpointBytes(bytes, `'${file}'`);
+  const found = describeCheckpoint(contents.tensors);
+  return { format: contents.format, depth: found.depth, numClasses: found.numClasses, sha256: createHash('sha256').update(bytes).digest('hex') };
+}
+
 export interface ImportWeightsOptions extends WeightsStoreOptions {
+  /** Parses the file; default `inspectCheckpointFile` in this process. The service passes a worker's. */
+  inspect?: (file: string) => Promise<CheckpointInspection>;
   /** The depth the file must have; default: whatever the checkpoint holds. */
   depth?: ResNetDepth;
   /**
@@ -280,8 +303,7 @@ export async function importWeights(file: string, options: ImportWeightsOptions 
   const source = path.resolve(file);
   const bytes = await sizeOfFile(source);
   if (bytes === undefined) throw new WorkbenchError('NOT_FOUND', `No checkpoint file at '${source}'.`);
-  const contents = await readCheckpointWithMetadata(source);
-  const found = describeCheckpoint(contents.tensors);
+  const found = await (options.inspect ?? inspectCheckpointFile)(source);
   if (options.depth !== undefined && options.depth !== found.depth) {
     throw new WorkbenchError(
       'CHECKPOINT_MISMATCH',
@@ -289,6 +311,7 @@ export async function importWeights(file: string, options: ImportWeightsOptions 
     );
   }
   const sha256 = await sha256OfFile(source);
+  if (sha256 !== found.sha256) throw new WorkbenchError('IO', `'${source}' changed while it was being imported; try again.`);
   const catalog = catalogOf(options);
   const match = catalog.find((w) => w.sha256Prefix.length > 0 && sha256.startsWith(w.sha256Prefix));
   if (options.variant !== undefined) {
@@ -316,7 +339,7 @@ export async function importWeights(file: string, options: ImportWeightsOptions 
   await mkdir(importedFolder, { recursive: true });
   // Keep a checkpoint extension people recognise; otherwise name the format the content has.
   const given = path.extname(source).toLowerCase();
-  const extension = KNOWN_EXTENSIONS.has(given) ? given : `.${contents.format}`;
+  const extension = KNOWN_EXTENSIONS.has(given) ? given : `.${found.format}`;
   // A longer prefix only if a different file already holds the short name.
   for (const length of [8, 16, 64]) {
     const fileName = `${safeStem(source)}-${sha256.slice(0, length)}${extension}`;

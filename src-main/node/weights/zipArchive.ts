@@ -5,8 +5,13 @@
  * buffer, so a 230 MB checkpoint is never copied; deflated entries (archives re-zipped by other
  * tools) are inflated with fflate. The central directory is the source of truth: PyTorch writes
  * local headers with zero sizes and a trailing data descriptor. ZIP64 is understood.
+ *
+ * Archives may be hostile: the directory's entry count is capped, deflated data is inflated in small
+ * steps that stop as soon as the bytes asked for are there (or the entry exceeds its declared size),
+ * and the bytes inflated from one archive are capped in total, so a 1.5 MB zip bomb costs what its
+ * caller actually needs and never its declared gigabytes.
  */
-import { inflateSync } from 'fflate';
+import { Inflate } from 'fflate';
 import { WorkbenchError } from '../../common/errors';
 
 export interface ZipEntry {
@@ -26,6 +31,19 @@ const ZIP64_EOCD_SIGNATURE = 0x06064b50;
 const CENTRAL_SIGNATURE = 0x02014b50;
 const LOCAL_SIGNATURE = 0x04034b50;
 const MAX_COMMENT = 0xffff;
+/** More entries than any checkpoint has (a ResNet-152 has ~1 000). */
+export const MAX_ZIP_ENTRIES = 100_000;
+/** Bytes inflated from one archive, in total: above a ResNet-152 in float64 with a large head. */
+export const MAX_INFLATED_BYTES = 1024 * 1024 * 1024;
+/**
+ * Trained weights barely compress (~1.1:1); only a zip bomb inflates to many times its size. An
+ * archive may inflate to this many times its own size (and to 64 MiB whatever its size), so a 1.5 MB
+ * file cannot stand for a gigabyte even when its tensors have a real ResNet's names and shapes.
+ */
+export const MAX_INFLATION_RATIO = 64;
+const MIN_INFLATION_ALLOWANCE = 64 * 1024 * 1024;
+/** Compressed bytes fed to the inflater per step: bounds one step's output to ~1 000 times this. */
+const INFLATE_STEP = 4096;
 
 const utf8 = new TextDecoder('utf-8');
 
@@ -35,6 +53,8 @@ export function isZip(bytes: Uint8Array): boolean {
 
 export class ZipArchive {
   private readonly view: DataView;
+  private inflated = 0;
+  private readonly inflationCap: number;
   readonly entries: ReadonlyMap<string, ZipEntry>;
 
   /** `label` names the file in error messages. */
@@ -43,6 +63,7 @@ export class ZipArchive {
     private readonly label: string,
   ) {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.inflationCap = Math.min(MAX_INFLATED_BYTES, Math.max(MIN_INFLATION_ALLOWANCE, MAX_INFLATION_RATIO * bytes.length));
     this.entries = this.readCentralDirectory();
   }
 
@@ -90,6 +111,7 @@ export class ZipArchive {
     if (directoryOffset + directorySize > this.bytes.length) {
       throw this.corrupt(`its directory (bytes ${directoryOffset}..${directoryOffset + directorySize}) lies beyond the end of the file (${this.bytes.length} bytes; truncated?)`);
     }
+    if (count > MAX_ZIP_ENTRIES) throw this.corrupt(`its directory lists ${count} entries, more than the ${MAX_ZIP_ENTRIES} any checkpoint has`);
     const entries = new Map<string, ZipEntry>();
     let at = directoryOffset;
     for (let i = 0; i < count; i++) {
@@ -141,23 +163,60 @@ export class ZipArchive {
     return localOffset + 30 + this.u16(localOffset + 26) + this.u16(localOffset + 28);
   }
 
-  /** The entry's uncompressed bytes: a view into the archive when stored, a new buffer when deflated. */
-  read(entry: ZipEntry): Uint8Array {
+  /**
+   * The entry's uncompressed bytes: a view into the archive when stored, a new buffer when deflated.
+   * `maxBytes` refuses an entry whose declared size is larger before anything is inflated.
+   */
+  read(entry: ZipEntry, maxBytes = MAX_INFLATED_BYTES): Uint8Array {
+    if (entry.size > maxBytes) throw this.corrupt(`'${entry.name}' declares ${entry.size} bytes, more than the ${maxBytes} it may hold`);
+    return this.readPrefix(entry, entry.size);
+  }
+
+  /**
+   * At least the first `byteLength` bytes of the entry (all of it when stored). Throws when the entry
+   * is shorter, or inflating it would exceed the archive's MAX_INFLATED_BYTES.
+   */
+  readPrefix(entry: ZipEntry, byteLength: number): Uint8Array {
     const raw = this.bytes.subarray(entry.dataOffset, entry.dataOffset + entry.compressedSize);
+    if (byteLength > entry.size) throw this.corrupt(`'${entry.name}' holds ${entry.size} bytes, but ${byteLength} are needed`);
     if (entry.compression === 0) {
       if (entry.compressedSize !== entry.size) throw this.corrupt(`'${entry.name}' is stored with inconsistent sizes`);
       return raw;
     }
-    if (entry.compression === 8) {
-      try {
-        const out = inflateSync(raw, { out: new Uint8Array(entry.size) });
-        if (out.length !== entry.size) throw new Error(`inflated to ${out.length} bytes, expected ${entry.size}`);
-        return out;
-      } catch (error) {
-        throw this.corrupt(`'${entry.name}' cannot be decompressed (${error instanceof Error ? error.message : String(error)})`);
-      }
-    }
+    if (entry.compression === 8) return this.inflatePrefix(entry, raw, byteLength);
     throw this.corrupt(`'${entry.name}' uses compression method ${entry.compression}; only stored and deflated entries are supported`);
+  }
+
+  private inflatePrefix(entry: ZipEntry, raw: Uint8Array, byteLength: number): Uint8Array {
+    if (this.inflated + byteLength > this.inflationCap) {
+      throw this.corrupt(
+        `its compressed entries would inflate to more than ${this.inflationCap} bytes (${MAX_INFLATION_RATIO} times the file, or ${MAX_INFLATED_BYTES} at most): a zip bomb, not weights`,
+      );
+    }
+    const whole = byteLength === entry.size;
+    const out = new Uint8Array(byteLength);
+    let produced = 0;
+    let ended = false;
+    const inflater = new Inflate((chunk, final) => {
+      const room = byteLength - Math.min(produced, byteLength);
+      out.set(chunk.subarray(0, Math.min(room, chunk.length)), Math.min(produced, byteLength));
+      produced += chunk.length;
+      ended ||= final;
+    });
+    try {
+      for (let at = 0; at < raw.length && !ended; at += INFLATE_STEP) {
+        inflater.push(raw.subarray(at, at + INFLATE_STEP), at + INFLATE_STEP >= raw.length);
+        if (produced > entry.size) throw new Error(`it inflates to more than its declared ${entry.size} bytes`);
+        if (!whole && produced >= byteLength) break;
+      }
+    } catch (error) {
+      throw this.corrupt(`'${entry.name}' cannot be decompressed (${error instanceof Error ? error.message : String(error)})`);
+    }
+    if (produced < byteLength || (whole && produced !== entry.size)) {
+      throw this.corrupt(`'${entry.name}' cannot be decompressed (inflated to ${produced} bytes, expected ${entry.size})`);
+    }
+    this.inflated += byteLength;
+    return out;
   }
 
   /** Checks an entry's CRC-32 against the directory (use for small entries; costs a pass over the data). */

@@ -10,6 +10,7 @@ import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { httpRequest, openSocket } from '../server/wsTestClient';
+import { tokenCookieName } from '../../../src-main/node/server/serverSecurity';
 
 const BIN = fileURLToPath(new URL('../../../src-main/node/cli/bin.mjs', import.meta.url));
 
@@ -74,12 +75,12 @@ describe('resnet-workbench serve', () => {
       expect((await httpRequest(port, '/')).status).toBe(401);
       const signIn = await httpRequest(port, `/?token=${token}`);
       expect(signIn.status).toBe(303);
-      const page = await httpRequest(port, '/', { Cookie: `rw_token=${token}` });
+      const page = await httpRequest(port, '/', { Cookie: `${tokenCookieName(token)}=${token}` });
       expect(page.status).toBe(200);
       expect(page.body).toContain('ResNet Workbench');
 
       // A WebSocket loads the real engine in the server process: it must still exit on SIGTERM.
-      const socket = await openSocket(port, { cookie: `rw_token=${token}`, origin: `http://127.0.0.1:${port}` });
+      const socket = await openSocket(port, { cookie: `${tokenCookieName(token)}=${token}`, origin: `http://127.0.0.1:${port}` });
       const ready = await socket.event('engine.ready', () => true, 60_000);
       expect(ready).toMatchObject({ backend: expect.any(String) });
       const browse = await socket.call('files.browse', {});

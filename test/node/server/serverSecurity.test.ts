@@ -10,6 +10,7 @@ import {
   isOwnOrigin,
   readCookie,
   tokenCookieHeader,
+  tokenCookieName,
   tokenMatches,
 } from '../../../src-main/node/server/serverSecurity';
 
@@ -44,7 +45,7 @@ describe('tokens', () => {
 
 describe('the token cookie', () => {
   it('is HttpOnly, SameSite=Strict and for the whole site', () => {
-    expect(tokenCookieHeader('T0k')).toBe('rw_token=T0k; HttpOnly; SameSite=Strict; Path=/');
+    expect(tokenCookieHeader('T0k')).toBe(`${tokenCookieName('T0k')}=T0k; HttpOnly; SameSite=Strict; Path=/`);
   });
 
   it('is read from a Cookie header; a doubled cookie is not guessed about', () => {
@@ -61,14 +62,16 @@ describe('authenticate', () => {
 
   it('accepts the token in the query or in the cookie', () => {
     expect(at(`/?token=${token}`)).toBe('query');
-    expect(at('/', `rw_token=${token}`)).toBe('cookie');
+    expect(at('/', `${tokenCookieName(token)}=${token}`)).toBe('cookie');
+    // Another server's cookie (another port, same host) is not this server's.
+    expect(at('/', `rw_token=${token}`)).toBe('none');
   });
 
   it('tells a missing token from a wrong one; a wrong query token is wrong even with a good cookie', () => {
     expect(at('/')).toBe('none');
     expect(at('/?token=nope')).toBe('wrong');
-    expect(at('/', 'rw_token=nope')).toBe('wrong');
-    expect(at('/?token=nope', `rw_token=${token}`)).toBe('wrong');
+    expect(at('/', `${tokenCookieName(token)}=nope`)).toBe('wrong');
+    expect(at('/?token=nope', `${tokenCookieName(token)}=${token}`)).toBe('wrong');
     expect(at(`/?token=${token}&token=${token}`)).toBe('wrong');
   });
 });

@@ -13,6 +13,7 @@ import { startWorkbenchServer, type WorkbenchServer } from '../../../src-main/no
 import { Workbench } from '../../../src-main/node/service/workbench';
 import { writeColourSplit } from '../../support/colourDataset';
 import { httpRequest, openSocket, type TestSocket } from './wsTestClient';
+import { tokenCookieName } from '../../../src-main/node/server/serverSecurity';
 
 const engine: EngineInfo = { backend: 'cpu', tfjsBackend: 'cpu', versions: { tfjs: '4.22.0' }, convGradients: true, skipped: [] };
 
@@ -55,7 +56,7 @@ beforeAll(async () => {
   server = await startWorkbenchServer({ service: workbench, rendererFolder: renderer, port: 0 });
   port = server.port;
   origin = `http://127.0.0.1:${port}`;
-  cookie = `rw_token=${server.token}`;
+  cookie = `${tokenCookieName(server.token)}=${server.token}`;
 });
 
 afterAll(async () => {
@@ -87,14 +88,14 @@ describe('HTTP', () => {
   it('answers 401 to a wrong token, in the URL or the cookie', async () => {
     expect((await httpRequest(port, '/?token=wrong')).status).toBe(401);
     expect((await httpRequest(port, `/?token=${server.token.slice(0, -1)}`)).body).toMatch(/token is wrong/);
-    expect((await httpRequest(port, '/', { Cookie: 'rw_token=wrong' })).status).toBe(401);
+    expect((await httpRequest(port, '/', { Cookie: `${tokenCookieName(server.token)}=wrong` })).status).toBe(401);
   });
 
   it('moves the right token into an HttpOnly SameSite=Strict cookie and redirects to / (303)', async () => {
     const answer = await httpRequest(port, `/?token=${server.token}`);
     expect(answer.status).toBe(303);
     expect(answer.headers.location).toBe('/');
-    expect(answer.headers['set-cookie']).toEqual([`rw_token=${server.token}; HttpOnly; SameSite=Strict; Path=/`]);
+    expect(answer.headers['set-cookie']).toEqual([`${tokenCookieName(server.token)}=${server.token}; HttpOnly; SameSite=Strict; Path=/`]);
   });
 
   it('serves the renderer to the cookie, with strict security headers', async () => {
@@ -155,10 +156,22 @@ describe('HTTP', () => {
 describe('WebSocket handshake', () => {
   it('is refused (403) without the token, with a wrong one, or from another origin', async () => {
     await expect(openSocket(port, { origin })).rejects.toThrow('refused 403');
-    await expect(openSocket(port, { origin, cookie: 'rw_token=wrong' })).rejects.toThrow('refused 403');
+    await expect(openSocket(port, { origin, cookie: `${tokenCookieName(server.token)}=wrong` })).rejects.toThrow('refused 403');
     await expect(openSocket(port, { cookie })).rejects.toThrow('refused 403');
     await expect(openSocket(port, { cookie, origin: 'http://evil.example' })).rejects.toThrow('refused 403');
     await expect(openSocket(port, { cookie, origin: `http://localhost:${port}` })).rejects.toThrow('refused 403');
+  });
+
+  it('accepts a program with the token in the URL and no Origin, but never a cookie alone without one', async () => {
+    const program = await openSocket(port, { path: `/ws?token=${server.token}` });
+    program.close();
+    await expect(openSocket(port, { cookie })).rejects.toThrow('refused 403');
+    await expect(openSocket(port, { path: '/ws?token=wrong-token-wrong-token' })).rejects.toThrow('refused 403');
+  });
+
+  it('names its cookie after the server instance, so two servers on one host do not overwrite each other', () => {
+    expect(tokenCookieName(server.token)).toMatch(/^rw_token_[0-9a-f]{12}$/);
+    expect(tokenCookieName(server.token)).not.toBe(tokenCookieName(`${server.token}x`));
   });
 
   it('is refused for a foreign Host and other paths', async () => {
@@ -273,7 +286,7 @@ describe('close', () => {
     const local = new Workbench({ startEngine: async () => engine, runsRoot: roots.runsRoot, pathPolicy: dataRootsPolicy(roots) });
     const own = await startWorkbenchServer({ service: local, rendererFolder: path.join(root, 'renderer'), port: 0, token: 'a-token-of-our-own-choosing' });
     expect(own.url).toBe(`http://127.0.0.1:${own.port}/?token=a-token-of-our-own-choosing`);
-    const socket = await openSocket(own.port, { cookie: 'rw_token=a-token-of-our-own-choosing', origin: `http://127.0.0.1:${own.port}` });
+    const socket = await openSocket(own.port, { cookie: `${tokenCookieName('a-token-of-our-own-choosing')}=a-token-of-our-own-choosing`, origin: `http://127.0.0.1:${own.port}` });
     await socket.event('engine.ready');
     await own.close();
     expect(await socket.closed()).toBe(1001);

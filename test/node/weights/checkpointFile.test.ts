@@ -7,6 +7,9 @@ import { detectCheckpointFormat, readCheckpoint, readCheckpointWithMetadata, wri
 import type { ExpectedFixtures } from '../../fixtures/weights/expectedTensors';
 import { expectStateDictToMatch, fixturePath, loadExpected, readFixture } from '../../fixtures/weights/expectedTensors';
 
+/** The fixtures are small made-up state dicts, not ResNets: read them without the ResNet layout check. */
+const ANY = { layout: 'any' } as const;
+
 let folder: string;
 let expected: ExpectedFixtures;
 beforeAll(async () => {
@@ -29,7 +32,7 @@ async function failure(promise: Promise<unknown>): Promise<WorkbenchError> {
 
 describe('readCheckpoint', () => {
   it.each(['state_dict.zip.pth', 'state_dict.legacy.pth', 'nested_module.zip.pth', 'state_dict.safetensors'])('reads %s', async (file) => {
-    expectStateDictToMatch(await readCheckpoint(fixturePath(file)), expected.tensors);
+    expectStateDictToMatch(await readCheckpoint(fixturePath(file), ANY), expected.tensors);
   });
 
   it('sniffs the format from the content, not the extension', async () => {
@@ -41,7 +44,7 @@ describe('readCheckpoint', () => {
     for (const [source, name] of cases) {
       const target = join(folder, name);
       await copyFile(fixturePath(source), target);
-      expectStateDictToMatch(await readCheckpoint(target), expected.tensors);
+      expectStateDictToMatch(await readCheckpoint(target, ANY), expected.tensors);
     }
     expect(detectCheckpointFormat(readFixture('state_dict.legacy.pth'))).toBe('pth');
     expect(detectCheckpointFormat(readFixture('state_dict.safetensors'))).toBe('safetensors');
@@ -52,7 +55,7 @@ describe('readCheckpoint', () => {
     const contents = await readCheckpointWithMetadata(fixturePath('state_dict.safetensors'));
     expect(contents.format).toBe('safetensors');
     expect(contents.metadata).toEqual(expected.safetensors_metadata);
-    const pth = await readCheckpointWithMetadata(fixturePath('state_dict.zip.pth'));
+    const pth = await readCheckpointWithMetadata(fixturePath('state_dict.zip.pth'), ANY);
     expect({ format: pth.format, metadata: pth.metadata }).toEqual({ format: 'pth', metadata: {} });
   });
 
@@ -90,12 +93,12 @@ describe('readCheckpoint', () => {
 
 describe('writeCheckpoint', () => {
   it.each(['pth', 'safetensors'] as const)('writes a %s file that reads back identically, atomically', async (format) => {
-    const source = await readCheckpoint(fixturePath('state_dict.legacy.pth'));
+    const source = await readCheckpoint(fixturePath('state_dict.legacy.pth'), ANY);
     const path = join(folder, `written.${format}`);
     await writeFile(path, 'an older, longer file that must be replaced whole '.repeat(200));
     const metadata = format === 'safetensors' ? { epochs: '3' } : undefined;
     await writeCheckpoint(path, source, format, metadata);
-    const contents = await readCheckpointWithMetadata(path);
+    const contents = await readCheckpointWithMetadata(path, ANY);
     expect(contents.format).toBe(format);
     expect(contents.metadata).toEqual(metadata ?? {});
     // safetensors stores tensors grouped by element size; compare by name.
@@ -105,13 +108,13 @@ describe('writeCheckpoint', () => {
   });
 
   it('refuses metadata for a .pth file instead of dropping it', async () => {
-    const dict = await readCheckpoint(fixturePath('state_dict.zip.pth'));
+    const dict = await readCheckpoint(fixturePath('state_dict.zip.pth'), ANY);
     const error = await failure(writeCheckpoint(join(folder, 'x.pth'), dict, 'pth', { a: 'b' }));
     expect(error.code).toBe('BAD_INPUT');
   });
 
   it('names the path when the folder does not exist', async () => {
-    const dict = await readCheckpoint(fixturePath('state_dict.zip.pth'));
+    const dict = await readCheckpoint(fixturePath('state_dict.zip.pth'), ANY);
     const path = join(folder, 'no', 'such', 'w.pth');
     const error = await failure(writeCheckpoint(path, dict, 'pth'));
     expect(error.code).toBe('IO');

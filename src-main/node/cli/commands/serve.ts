@@ -105,6 +105,7 @@ export function registerServe(program: Command, ctx: CliContext): void {
       // A run's crash or out-of-memory must not take the server (and every tab) down with it.
       spawnWorker: () => forkTrainerProcess(),
     });
+    void workbench.removeStaleTempFiles().catch(() => undefined);
     let server;
     try {
       server = await startWorkbenchServer({
