@@ -83,7 +83,8 @@ export const RUN_EVENT_SCHEMAS = {
     split: z.enum(['test', 'validation']),
     accuracy: z.number(),
     loss: z.number(),
-    topK: z.strictObject({ k: z.number().int().min(1), accuracy: z.number() }),
+    /** Top-k accuracy for a k below the class count (5, or fewer with 6 classes or less); null with 2 classes or fewer, where any k >= classes would be 100 % by construction. */
+    topK: z.strictObject({ k: z.number().int().min(1), accuracy: z.number() }).nullable(),
     confusionMatrix: confusionMatrixSchema,
     perClass: z.array(classReportSchema),
     macroF1: z.number(),

@@ -1,7 +1,7 @@
 /**
  * Turns a head's logits on the evaluation images into everything the UI and the report show.
  */
-import { classificationReport, confusionMatrix, topKAccuracy } from '../../common/metrics';
+import { classificationReport, confusionMatrix, informativeTopK, topKAccuracy } from '../../common/metrics';
 import type { Misclassified, RunEventPayload } from '../../common/runEvents';
 
 export const MAX_MISCLASSIFIED = 200;
@@ -64,11 +64,12 @@ export function evaluateScores(scores: ImageScores, logits: Float32Array, classN
   }
   const cm = confusionMatrix(classNames, scores.actual, scores.predicted);
   const report = classificationReport(cm);
-  const topK = Math.min(k, classes);
+  // Top-k with k >= classes is 100 % by construction: left out rather than shown.
+  const topK = informativeTopK(classes, k);
   return {
     accuracy: report.accuracy,
     loss: n > 0 ? scores.loss.reduce((a, v) => a + v, 0) / n : 0,
-    topK: { k: topK, accuracy: topKAccuracy(rows, scores.actual, topK) },
+    topK: topK === undefined ? null : { k: topK, accuracy: topKAccuracy(rows, scores.actual, topK) },
     confusionMatrix: cm,
     perClass: report.perClass,
     macroF1: report.macroF1,
