@@ -34,6 +34,20 @@ export const misclassifiedSchema = z.strictObject({
   loss: z.number(),
 });
 
+/** A file the run could not use: never fatal, never silent. */
+export const skippedFileSchema = z.strictObject({
+  path: z.string(),
+  /** Why, as the data scan words it ('truncated', 'corrupt', 'not-an-image', ...). */
+  reason: z.string(),
+  detail: z.string(),
+  /** Which folder it came from. */
+  folder: z.enum(['train', 'test']),
+});
+export type SkippedFile = z.output<typeof skippedFileSchema>;
+
+/** At most this many skipped files travel in one run.skipped event; the report lists them all. */
+export const MAX_SKIPPED_IN_EVENT = 500;
+
 export const RUN_EVENT_SCHEMAS = {
   'run.started': z.strictObject({
     runId,
@@ -91,13 +105,34 @@ export const RUN_EVENT_SCHEMAS = {
     /** Worst first, at most 200. */
     misclassified: z.array(misclassifiedSchema),
   }),
+  /**
+   * Files the run skipped (unreadable, truncated, not images), found by the scans before training or
+   * when decoding for training and evaluation. Sent when they are found; may come more than once.
+   */
+  'run.skipped': z.strictObject({
+    runId,
+    /** The files found at this point (at most MAX_SKIPPED_IN_EVENT). */
+    files: z.array(skippedFileSchema),
+    /** How many were found at this point (files may list fewer). */
+    total: z.number().int().min(0),
+  }),
   'run.finished': z.strictObject({
     runId,
     folder: z.string(),
     bestEpoch: z.number().int().min(0),
     epochsRun: z.number().int().min(0),
     stoppedEarly: z.boolean(),
-    testAccuracy: z.number(),
+    /** How the kept epoch was chosen: best validation accuracy, or simply the last. */
+    selectEpoch: z.enum(['validation', 'last']).optional(),
+    /** The kept model's accuracy on the validation split (held out of the train folder); null without one. */
+    validationAccuracy: z.number().nullable().optional(),
+    /** The last epoch's validation accuracy: not chosen on anything, so not optimistic. */
+    lastEpochValidationAccuracy: z.number().nullable().optional(),
+    /** The kept model's accuracy on the test folder, scored once at the end; null without a test folder. */
+    testAccuracy: z.number().nullable(),
+    /** Images trained on, and files skipped. */
+    trainImages: z.number().int().min(0).optional(),
+    skippedFiles: z.number().int().min(0).optional(),
     seconds: z.number(),
   }),
   'run.failed': z.strictObject({

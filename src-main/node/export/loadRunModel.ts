@@ -18,7 +18,7 @@ import { readCheckpoint } from '../weights/checkpointFile';
 import { randomResNetStateDict } from '../weights/randomInit';
 import type { StateDict } from '../weights/stateDict';
 import { loadStateDictIntoModel } from '../weights/torchvisionWeights';
-import type { ExportMetadata, ExportMetrics } from './exportMetadata';
+import { DECODING, type ExportMetadata, type ExportMetrics } from './exportMetadata';
 
 export interface LoadRunOptions {
   /** Where run ids are looked up. Default: the app data folder's runs/. */
@@ -76,6 +76,8 @@ async function startingWeights(record: RunRecord, options: LoadRunOptions): Prom
 
 interface RunSummary {
   metrics: ExportMetrics;
+  /** The report's fingerprint of the images actually used, when the run recorded one. */
+  dataFingerprint: string | null;
   trainImages: number | null;
   evalImages: number | null;
 }
@@ -86,11 +88,17 @@ async function runSummary(folder: string): Promise<RunSummary> {
   const started = (await readRunEvents(folder)).find((e) => e.event === 'run.started') ?? {};
   return {
     metrics: {
-      accuracy: num(report.testAccuracy),
+      // Reports from before the splits were named carried the headline in testAccuracy.
+      accuracy: num((report.evaluation as { accuracy?: unknown } | undefined)?.accuracy) ?? num(report.testAccuracy),
       evalSplit: typeof report.evalSplit === 'string' ? report.evalSplit : null,
       bestEpoch: num(report.bestEpoch),
       epochsRun: num(report.epochsRun),
+      selectEpoch: typeof report.selectEpoch === 'string' ? report.selectEpoch : null,
+      validationAccuracy: num(report.validationAccuracy),
+      lastEpochValidationAccuracy: num(report.lastEpochValidationAccuracy),
+      testAccuracy: 'validationAccuracy' in report || report.evalSplit === 'test' ? num(report.testAccuracy) : null,
     },
+    dataFingerprint: typeof report.dataFingerprint === 'string' ? report.dataFingerprint : null,
     trainImages: num(started.trainImages),
     evalImages: num(started.evalImages),
   };
@@ -101,6 +109,7 @@ async function runSummary(folder: string): Promise<RunSummary> {
  * classes, folders, split and image counts: enough to tell two exports' training data apart.
  */
 function datasetFingerprint(record: RunRecord, summary: RunSummary): string {
+  if (summary.dataFingerprint) return summary.dataFingerprint;
   const { config, facts } = record;
   const identity = {
     classes: facts.classes,
@@ -155,6 +164,7 @@ export async function loadRunModel(runFolderOrId: string, options: LoadRunOption
     appVersion: facts.appVersion,
     runId: record.id,
     datasetFingerprint: datasetFingerprint(record, summary),
+    decoding: DECODING,
     metrics: summary.metrics,
   };
   return { model, classes: [...classes], depth: config.depth, imageSize: config.imageSize, crop: config.crop, mean: metadata.mean, std: metadata.std, metadata };

@@ -46,7 +46,7 @@ describe('loadRunModel', () => {
       const actual = (await testImages(work)).map((f) => path.basename(path.dirname(f)));
       const accuracy = predicted.filter((p, i) => p === actual[i]).length / actual.length;
       // The report's accuracy came from cached features and the head: the rebuilt model must agree.
-      expect(accuracy).toBeCloseTo(run.testAccuracy, 10);
+      expect(accuracy).toBeCloseTo(run.testAccuracy!, 10);
       const fc = loaded.model.getLayer('fc').getWeights()[1]!.dataSync();
       const head = (await loadState(checkpointPath(run.folder, 'best')))!.tensors.get('fc.bias')!.data as Float32Array;
       expect(Array.from(fc)).toEqual(Array.from(head));
