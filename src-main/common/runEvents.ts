@@ -54,8 +54,13 @@ export const RUN_EVENT_SCHEMAS = {
     folder: z.string(),
     classes: z.array(z.string()),
     trainImages: z.number().int(),
+    /** Every image the run evaluates: validation plus test. */
     evalImages: z.number().int(),
-    /** 'test' when a test folder was given, 'validation' for a held-out part of the train folder. */
+    /** Held out of the train folder; they choose the epoch. */
+    validationImages: z.number().int().min(0).optional(),
+    /** The test folder's images, scored once at the end; absent without a test folder. */
+    testImages: z.number().int().min(0).optional(),
+    /** The split of the headline figure: 'test' when a test folder was given, else 'validation'. */
     evalSplit: z.enum(['test', 'validation']),
     backend: z.string(),
     /** Where the backbone weights came from, or why none could be had. */

@@ -228,6 +228,8 @@ export async function trainRun(options: TrainRunOptions): Promise<RunReport> {
     classes: data.classes,
     trainImages: data.train.length,
     evalImages: data.eval.length,
+    validationImages: data.validation.length,
+    ...(data.test ? { testImages: data.test.length } : {}),
     evalSplit: data.evalSplit,
     backend: backend.backend,
     weights: weights.source,

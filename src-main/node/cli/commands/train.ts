@@ -127,7 +127,10 @@ function humanReporter(out: CliOutput): (event: RunEvent) => void {
     switch (e.event) {
       case 'run.started':
         out.line(`run ${e.payload.runId} in ${e.payload.folder}`);
-        out.line(`${e.payload.classes.length} classes, ${e.payload.trainImages} train and ${e.payload.evalImages} ${e.payload.evalSplit} images, ${e.payload.backend} backend, weights: ${e.payload.weights}`);
+        out.line(
+          `${e.payload.classes.length} classes, ${e.payload.trainImages} train, ${e.payload.validationImages ?? 0} validation` +
+            `${e.payload.testImages !== undefined ? ` and ${e.payload.testImages} test (scored once, at the end)` : ''} images, ${e.payload.backend} backend, weights: ${e.payload.weights}`,
+        );
         break;
       case 'run.skipped':
         for (const f of e.payload.files) out.line(`  skipped ${f.path}: ${f.reason} (${f.detail})`);
