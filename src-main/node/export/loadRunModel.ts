@@ -93,10 +93,15 @@ async function runSummary(folder: string): Promise<RunSummary> {
       evalSplit: typeof report.evalSplit === 'string' ? report.evalSplit : null,
       bestEpoch: num(report.bestEpoch),
       epochsRun: num(report.epochsRun),
-      selectEpoch: typeof report.selectEpoch === 'string' ? report.selectEpoch : null,
-      validationAccuracy: num(report.validationAccuracy),
-      lastEpochValidationAccuracy: num(report.lastEpochValidationAccuracy),
-      testAccuracy: 'validationAccuracy' in report || report.evalSplit === 'test' ? num(report.testAccuracy) : null,
+      // The named figures only where the run reported them: an older run's one figure chose its epoch.
+      ...('validationAccuracy' in report
+        ? {
+            selectEpoch: typeof report.selectEpoch === 'string' ? report.selectEpoch : null,
+            validationAccuracy: num(report.validationAccuracy),
+            lastEpochValidationAccuracy: num(report.lastEpochValidationAccuracy),
+            testAccuracy: num(report.testAccuracy),
+          }
+        : {}),
     },
     dataFingerprint: typeof report.dataFingerprint === 'string' ? report.dataFingerprint : null,
     trainImages: num(started.trainImages),
