@@ -41,6 +41,9 @@ describe('loadRunModel', () => {
     try {
       expect(loaded).toMatchObject({ classes: ['blue', 'green', 'red'], depth: 18, imageSize: 32, crop: 0.875, mean: [0.485, 0.456, 0.406] });
       expect(loaded.metadata).toMatchObject({ mode: 'linear', sourceWeights: 'none', runId: run.runId, metrics: { accuracy: run.testAccuracy, evalSplit: 'test' } });
+      // Each figure named for its split, as the report has them.
+      expect(loaded.metadata.metrics).toMatchObject({ testAccuracy: run.testAccuracy, validationAccuracy: run.validationAccuracy, lastEpochValidationAccuracy: run.lastEpochValidationAccuracy, selectEpoch: 'validation' });
+      expect(loaded.metadata.datasetFingerprint).toBe(run.dataFingerprint);
       expect(loaded.metadata.datasetFingerprint).toMatch(/^[0-9a-f]{64}$/);
       const predicted = await topLabels(loaded.model, loaded.classes);
       const actual = (await testImages(work)).map((f) => path.basename(path.dirname(f)));
