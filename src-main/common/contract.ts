@@ -185,6 +185,7 @@ export const runEventRecordSchema = z.discriminatedUnion('event', [
   runEventRecord('run.batch'),
   runEventRecord('run.epoch'),
   runEventRecord('run.evaluation'),
+  runEventRecord('run.skipped'),
   runEventRecord('run.finished'),
   runEventRecord('run.failed'),
 ]);
@@ -455,6 +456,7 @@ export const EVENTS = {
   'run.batch': runEventEntry('run.batch', 'A training batch’s loss (throttled by the trainer to about 8 a second).'),
   'run.epoch': runEventEntry('run.epoch', 'An epoch’s train and evaluation loss and accuracy.'),
   'run.evaluation': runEventEntry('run.evaluation', 'An epoch’s confusion matrix, per-class scores and misclassified images.'),
+  'run.skipped': runEventEntry('run.skipped', 'Files the run could not use, with path and reason (skipped, never fatal).'),
   'run.finished': runEventEntry('run.finished', 'A run ended with its report written.'),
   'run.failed': runEventEntry('run.failed', 'A run ended with an error (CANCELLED when it was cancelled).'),
 } satisfies Record<`${string}.${string}`, EventSchema>;

@@ -21,6 +21,11 @@ export interface ClassReport {
 export interface ClassificationReport {
   accuracy: number;
   perClass: ClassReport[];
+  /**
+   * Mean F1 over the classes present in the actual or the predicted classes (scikit-learn's
+   * `f1_score(average='macro')` with its default labels): a class with no evaluation image that was
+   * never predicted neither helps nor hurts. `perClass` still lists every class.
+   */
   macroF1: number;
   /** Support-weighted mean F1. */
   weightedF1: number;
@@ -43,6 +48,7 @@ export function classificationReport(cm: ConfusionMatrix): ClassificationReport 
   const k = cm.labels.length;
   let correct = 0;
   let total = 0;
+  const present: boolean[] = [];
   const perClass: ClassReport[] = cm.labels.map((label, c) => {
     const row = cm.matrix[c] ?? [];
     const tp = row[c] ?? 0;
@@ -54,11 +60,24 @@ export function classificationReport(cm: ConfusionMatrix): ClassificationReport 
     const precision = predictedAs > 0 ? tp / predictedAs : 0;
     const recall = support > 0 ? tp / support : 0;
     const f1 = precision + recall > 0 ? (2 * precision * recall) / (precision + recall) : 0;
+    present.push(support > 0 || predictedAs > 0);
     return { label, precision, recall, f1, support };
   });
-  const macroF1 = k > 0 ? perClass.reduce((a, r) => a + r.f1, 0) / k : 0;
+  const counted = perClass.filter((_, c) => present[c]);
+  const macroF1 = counted.length > 0 ? counted.reduce((a, r) => a + r.f1, 0) / counted.length : 0;
   const weightedF1 = total > 0 ? perClass.reduce((a, r) => a + r.f1 * r.support, 0) / total : 0;
   return { accuracy: total > 0 ? correct / total : 0, perClass, macroF1, weightedF1 };
+}
+
+/**
+ * The k of the top-k accuracy worth showing for `classes` classes: `preferred` (5 by default) when
+ * it is below the class count, else the largest k below it; undefined with 2 classes or fewer, where
+ * top-1 is the only k that is not 100 % by construction (scikit-learn's top_k_accuracy_score warns
+ * for k >= classes for the same reason).
+ */
+export function informativeTopK(classes: number, preferred = 5): number | undefined {
+  const k = Math.min(preferred, classes - 1);
+  return k >= 2 ? k : undefined;
 }
 
 /** Fraction of rows whose actual class is among the k highest scores (ties broken by lower index). */

@@ -23,15 +23,27 @@ export const ONNX_PROVIDERS = ['cuda', 'dml', 'coreml', 'cpu'] as const;
 export type OnnxProvider = (typeof ONNX_PROVIDERS)[number];
 export const PROVIDER_CHOICES = ['auto', ...ONNX_PROVIDERS] as const;
 
+export const SELECT_EPOCH = ['validation', 'last'] as const;
+export type SelectEpoch = (typeof SELECT_EPOCH)[number];
+
 const channelTriple = z.tuple([z.number(), z.number(), z.number()]);
 
 export const runConfigSchema = z.strictObject({
   /** Train folder in ImageFolder layout. */
   trainDir: z.string().min(1),
-  /** Test folder; when absent, `valSplit` of the train folder is held out instead. */
+  /** Test folder: scored once, at the end, on the chosen model; it never picks the best epoch. */
   testDir: z.string().min(1).optional(),
-  /** Stratified fraction of the train folder held out for validation when there is no test folder. Default 0.2. */
-  valSplit: z.number().gt(0).lt(1).default(0.2),
+  /**
+   * Stratified fraction of the train folder held out for validation, with or without a test folder:
+   * validation picks the best epoch and drives early stopping. 0 holds nothing out and needs
+   * `selectEpoch: 'last'` and a test folder. Default 0.2.
+   */
+  valSplit: z.number().min(0).lt(1).default(0.2),
+  /**
+   * Which epoch's model the run keeps: 'validation' (the best validation accuracy) or 'last' (the
+   * last epoch, the only honest choice without a validation split). Default 'validation'.
+   */
+  selectEpoch: z.enum(SELECT_EPOCH).default('validation'),
   /** ResNet depth. Default 18. */
   depth: z.union(RESNET_DEPTHS.map((d) => z.literal(d))).default(18),
   /** 'imagenet' (torchvision's weights, cached or downloaded), 'none' (random init) or a checkpoint path. Default 'imagenet'. */
@@ -60,7 +72,10 @@ export const runConfigSchema = z.strictObject({
   schedule: z.enum(SCHEDULES).default('constant'),
   /** Input side in pixels. Default 224. */
   imageSize: z.number().int().min(32).max(1024).default(224),
-  /** Eval center-crop fraction; 1 is a plain resize. Default 0.875. */
+  /**
+   * Eval center-crop fraction; 1 is a plain resize. Default: the weights variant's own (V1: 0.875,
+   * i.e. resize 256 crop 224; V2: 224/232, i.e. resize 232 crop 224, as torchvision evaluates them).
+   */
   crop: z.number().gt(0).max(1).default(0.875),
   /** Random resized crop + horizontal flip for training images. Default true. */
   augment: z.boolean().default(true),
@@ -84,9 +99,34 @@ export const runConfigSchema = z.strictObject({
 export type RunConfigInput = z.input<typeof runConfigSchema>;
 export type RunConfig = z.output<typeof runConfigSchema>;
 
+/**
+ * The eval center-crop fraction torchvision evaluates a weights variant at (its `transforms()`):
+ * V1 resize 256 / crop 224, V2 resize 232 / crop 224.
+ */
+export function variantCrop(variant: RunConfig['weightsVariant']): number {
+  return variant === 'IMAGENET1K_V2' ? 224 / 232 : 0.875;
+}
+
+/** Settings that contradict each other, in plain words; empty when the configuration holds together. */
+export function runConfigConflicts(config: RunConfig): string[] {
+  const conflicts: string[] = [];
+  if (config.valSplit === 0 && config.selectEpoch === 'validation') {
+    conflicts.push("valSplit: 0 holds out no validation images, so nothing can choose the best epoch; choose selectEpoch 'last' (keep the last epoch) or a valSplit above 0");
+  }
+  if (config.valSplit === 0 && !config.testDir) conflicts.push('valSplit: 0 without a test folder leaves no image to evaluate on; give a test folder or a valSplit above 0');
+  if (config.valSplit === 0 && config.patience !== undefined) conflicts.push('patience: early stopping watches validation accuracy, and valSplit 0 holds out no validation images');
+  return conflicts;
+}
+
 /** Fill defaults and validate; throws an Error whose message names each offending field. */
 export function resolveRunConfig(input: RunConfigInput): RunConfig {
   const parsed = runConfigSchema.safeParse(input);
-  if (parsed.success) return parsed.data;
+  if (parsed.success) {
+    // The crop follows the weights variant unless it was chosen.
+    const config = input.crop === undefined && (input.weights ?? 'imagenet') === 'imagenet' ? { ...parsed.data, crop: variantCrop(parsed.data.weightsVariant) } : parsed.data;
+    const conflicts = runConfigConflicts(config);
+    if (conflicts.length > 0) throw new Error(conflicts.join('; '));
+    return config;
+  }
   throw new Error(parsed.error.issues.map((issue) => `${issue.path.join('.') || 'config'}: ${issue.message}`).join('; '));
 }

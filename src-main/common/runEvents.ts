@@ -45,14 +45,33 @@ export const misclassifiedSchema = z.strictObject({
   loss: z.number(),
 });
 
+/** A file the run could not use: never fatal, never silent. */
+export const skippedFileSchema = z.strictObject({
+  path: z.string(),
+  /** Why, as the data scan words it ('truncated', 'corrupt', 'not-an-image', ...). */
+  reason: z.string(),
+  detail: z.string(),
+  /** Which folder it came from. */
+  folder: z.enum(['train', 'test']),
+});
+export type SkippedFile = z.output<typeof skippedFileSchema>;
+
+/** At most this many skipped files travel in one run.skipped event; the report lists them all. */
+export const MAX_SKIPPED_IN_EVENT = 500;
+
 export const RUN_EVENT_SCHEMAS = {
   'run.started': z.strictObject({
     runId,
     folder: z.string(),
     classes: z.array(z.string()),
     trainImages: z.number().int(),
+    /** Every image the run evaluates: validation plus test. */
     evalImages: z.number().int(),
-    /** 'test' when a test folder was given, 'validation' for a held-out part of the train folder. */
+    /** Held out of the train folder; they choose the epoch. */
+    validationImages: z.number().int().min(0).optional(),
+    /** The test folder's images, scored once at the end; absent without a test folder. */
+    testImages: z.number().int().min(0).optional(),
+    /** The split of the headline figure: 'test' when a test folder was given, else 'validation'. */
     evalSplit: z.enum(['test', 'validation']),
     backend: z.string(),
     /** Where the backbone weights came from, or why none could be had. */
@@ -96,12 +115,24 @@ export const RUN_EVENT_SCHEMAS = {
     split: z.enum(['test', 'validation']),
     accuracy: z.number(),
     loss: z.number(),
-    topK: z.strictObject({ k: z.number().int().min(1), accuracy: z.number() }),
+    /** Top-k accuracy for a k below the class count (5, or fewer with 6 classes or less); null with 2 classes or fewer, where any k >= classes would be 100 % by construction. */
+    topK: z.strictObject({ k: z.number().int().min(1), accuracy: z.number() }).nullable(),
     confusionMatrix: confusionMatrixSchema,
     perClass: z.array(classReportSchema),
     macroF1: z.number(),
     /** Worst first, at most 200. */
     misclassified: z.array(misclassifiedSchema),
+  }),
+  /**
+   * Files the run skipped (unreadable, truncated, not images), found by the scans before training or
+   * when decoding for training and evaluation. Sent when they are found; may come more than once.
+   */
+  'run.skipped': z.strictObject({
+    runId,
+    /** The files found at this point (at most MAX_SKIPPED_IN_EVENT). */
+    files: z.array(skippedFileSchema),
+    /** How many were found at this point (files may list fewer). */
+    total: z.number().int().min(0),
   }),
   'run.finished': z.strictObject({
     runId,
@@ -109,7 +140,17 @@ export const RUN_EVENT_SCHEMAS = {
     bestEpoch: z.number().int().min(0),
     epochsRun: z.number().int().min(0),
     stoppedEarly: z.boolean(),
-    testAccuracy: z.number(),
+    /** How the kept epoch was chosen: best validation accuracy, or simply the last. */
+    selectEpoch: z.enum(['validation', 'last']).optional(),
+    /** The kept model's accuracy on the validation split (held out of the train folder); null without one. */
+    validationAccuracy: z.number().nullable().optional(),
+    /** The last epoch's validation accuracy: not chosen on anything, so not optimistic. */
+    lastEpochValidationAccuracy: z.number().nullable().optional(),
+    /** The kept model's accuracy on the test folder, scored once at the end; null without a test folder. */
+    testAccuracy: z.number().nullable(),
+    /** Images trained on, and files skipped. */
+    trainImages: z.number().int().min(0).optional(),
+    skippedFiles: z.number().int().min(0).optional(),
     seconds: z.number(),
   }),
   'run.failed': z.strictObject({

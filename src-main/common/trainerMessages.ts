@@ -89,7 +89,8 @@ const runReportSchema = z.looseObject({
   classes: z.array(z.string()),
   bestEpoch: z.number().int(),
   epochsRun: z.number().int(),
-  testAccuracy: z.number(),
+  /** Null without a test folder (the validation figure is then in validationAccuracy). */
+  testAccuracy: z.number().nullable(),
 });
 
 /** Trainer → engine. 'done' and 'failed' end the run; nothing follows them. */

@@ -23,17 +23,37 @@ export interface ExportMetadata {
   sourceWeightsSha256: string | null;
   appVersion: string;
   runId: string;
-  /** SHA-256 over the data set as the run recorded it (class names, image counts, folders, split, seed). */
+  /** SHA-256 over the data set as the run used it (the images trained and evaluated on, skipped files left out). */
   datasetFingerprint: string;
-  /** Final evaluation: accuracy on the evaluation split, which split, best epoch, epochs run. */
+  /** How image files become RGB pixels before resizing (see DECODING). */
+  decoding: string;
+  /** Final figures, each named for its split. */
   metrics: ExportMetrics;
 }
 
+/**
+ * The decoding every part of the workbench applies (training, predictions, thumbnails) and the model
+ * card's snippets reproduce: EXIF orientation applied; an embedded ICC profile converted to sRGB;
+ * alpha dropped; 8-bit RGB.
+ */
+export const DECODING = 'exif-orientation-applied; icc-profile-to-srgb; alpha-dropped; 8-bit-rgb';
+
 export interface ExportMetrics {
+  /** The headline accuracy: test when there is a test folder, else validation. */
   accuracy: number | null;
+  /** The split of `accuracy`. */
   evalSplit: string | null;
+  /** The kept epoch. */
   bestEpoch: number | null;
   epochsRun: number | null;
+  /** How the kept epoch was chosen: 'validation' (best validation accuracy) or 'last'. Null for runs from before splits were named. */
+  selectEpoch?: string | null;
+  /** The kept model on the validation split (it chose the epoch, so optimistic); null without one. */
+  validationAccuracy?: number | null;
+  /** The last epoch's validation accuracy; null without a validation split. */
+  lastEpochValidationAccuracy?: number | null;
+  /** The kept model on the test folder, scored once after training; null without a test folder. */
+  testAccuracy?: number | null;
 }
 
 /** Key under which a metadata map says what it is, so files from other tools are told apart. */
@@ -58,6 +78,7 @@ export function metadataToStrings(m: ExportMetadata): Record<string, string> {
     appVersion: m.appVersion,
     runId: m.runId,
     datasetFingerprint: m.datasetFingerprint,
+    decoding: m.decoding,
     metrics: JSON.stringify(m.metrics),
   };
 }
@@ -91,6 +112,8 @@ export function metadataFromStrings(s: Readonly<Record<string, string>>, label: 
       appVersion: s.appVersion ?? '',
       runId: s.runId ?? '',
       datasetFingerprint: s.datasetFingerprint ?? '',
+      // Exports from before the decoding was recorded decoded the same way.
+      decoding: s.decoding ?? DECODING,
       metrics: JSON.parse(s.metrics ?? '{}') as ExportMetrics,
     };
   } catch (error) {

@@ -16,7 +16,7 @@ import { readCheckpoint } from '../weights/checkpointFile';
 import { randomResNetStateDict } from '../weights/randomInit';
 import type { StateDict } from '../weights/stateDict';
 import { assertCheckpointFits } from '../weights/torchvisionWeights';
-import type { ExportMetadata, ExportMetrics } from './exportMetadata';
+import { DECODING, type ExportMetadata, type ExportMetrics } from './exportMetadata';
 
 export interface LoadRunOptions {
   /** Where run ids are looked up. Default: the app data folder's runs/. */
@@ -74,6 +74,8 @@ async function startingWeights(record: RunRecord, options: LoadRunOptions): Prom
 
 interface RunSummary {
   metrics: ExportMetrics;
+  /** The report's fingerprint of the images actually used, when the run recorded one. */
+  dataFingerprint: string | null;
   trainImages: number | null;
   evalImages: number | null;
 }
@@ -84,11 +86,22 @@ async function runSummary(folder: string): Promise<RunSummary> {
   const started = (await readRunEvents(folder)).find((e) => e.event === 'run.started') ?? {};
   return {
     metrics: {
-      accuracy: num(report.testAccuracy),
+      // Reports from before the splits were named carried the headline in testAccuracy.
+      accuracy: num((report.evaluation as { accuracy?: unknown } | undefined)?.accuracy) ?? num(report.testAccuracy),
       evalSplit: typeof report.evalSplit === 'string' ? report.evalSplit : null,
       bestEpoch: num(report.bestEpoch),
       epochsRun: num(report.epochsRun),
+      // The named figures only where the run reported them: an older run's one figure chose its epoch.
+      ...('validationAccuracy' in report
+        ? {
+            selectEpoch: typeof report.selectEpoch === 'string' ? report.selectEpoch : null,
+            validationAccuracy: num(report.validationAccuracy),
+            lastEpochValidationAccuracy: num(report.lastEpochValidationAccuracy),
+            testAccuracy: num(report.testAccuracy),
+          }
+        : {}),
     },
+    dataFingerprint: typeof report.dataFingerprint === 'string' ? report.dataFingerprint : null,
     trainImages: num(started.trainImages),
     evalImages: num(started.evalImages),
   };
@@ -99,6 +112,7 @@ async function runSummary(folder: string): Promise<RunSummary> {
  * classes, folders, split and image counts: enough to tell two exports' training data apart.
  */
 function datasetFingerprint(record: RunRecord, summary: RunSummary): string {
+  if (summary.dataFingerprint) return summary.dataFingerprint;
   const { config, facts } = record;
   const identity = {
     classes: facts.classes,
@@ -143,6 +157,7 @@ export async function loadRunModel(runFolderOrId: string, options: LoadRunOption
     appVersion: facts.appVersion,
     runId: record.id,
     datasetFingerprint: datasetFingerprint(record, summary),
+    decoding: DECODING,
     metrics: summary.metrics,
   };
   return { dict, classes: [...classes], depth: config.depth, imageSize: config.imageSize, crop: config.crop, mean: metadata.mean, std: metadata.std, metadata };

@@ -8,14 +8,38 @@ import { metadataToStrings, type ExportMetadata } from './exportMetadata';
 export const EXPORT_FORMATS = ['tfjs', 'onnx', 'pth', 'safetensors'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
+/**
+ * Decoding as the workbench does it (dataset/decode.ts, see DECODING): EXIF orientation applied, an
+ * embedded ICC profile converted to sRGB with the perceptual intent (libvips and Pillow both use
+ * Little CMS), alpha dropped. `Image.open(p).convert("RGB")` alone does neither, and a rotated
+ * wide-gamut phone photo then gives other pixels than the ones the model was trained on.
+ */
+const PYTHON_LOAD_RGB = `SRGB = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
+
+def load_rgb(path):
+    # As the workbench decodes: EXIF orientation applied, embedded ICC profile -> sRGB (perceptual), alpha dropped.
+    image = Image.open(path)
+    icc = image.info.get("icc_profile")
+    image = ImageOps.exif_transpose(image)
+    if image.mode not in ("RGB", "L", "CMYK"):
+        image = image.convert("RGB")
+    if icc:
+        try:
+            image = ImageCms.profileToProfile(image, ImageCms.ImageCmsProfile(io.BytesIO(icc)), SRGB, renderingIntent=0, outputMode="RGB")
+        except ImageCms.PyCMSError:
+            pass  # an unusable profile is ignored, as the workbench does
+    return image.convert("RGB")`;
+
 /** torchvision eval preprocessing, as the run applied it (see dataset/transforms.ts). */
 function pythonPreprocess(m: ExportMetadata): string {
   const resize = m.crop >= 1 ? `T.Resize((${m.imageSize}, ${m.imageSize}))` : `T.Resize(round(${m.imageSize} / ${m.crop})), T.CenterCrop(${m.imageSize})`;
-  return `preprocess = T.Compose([${resize}, T.ToTensor(), T.Normalize(${JSON.stringify(m.mean)}, ${JSON.stringify(m.std)})])
+  return `${PYTHON_LOAD_RGB}
+
+preprocess = T.Compose([${resize}, T.ToTensor(), T.Normalize(${JSON.stringify(m.mean)}, ${JSON.stringify(m.std)})])
 LABELS = ${JSON.stringify(m.labels)}
 
 def images(paths):
-    return torch.stack([preprocess(Image.open(p).convert("RGB")) for p in paths])  # NCHW float32
+    return torch.stack([preprocess(load_rgb(p)) for p in paths])  # NCHW float32
 
 def report(paths, logits):
     probabilities = torch.as_tensor(logits).softmax(dim=1)
@@ -45,10 +69,10 @@ function pytorchSnippet(m: ExportMetadata, fileName: string, format: 'pth' | 'sa
     format === 'pth'
       ? `model.load_state_dict(torch.load(MODEL, map_location="cpu"), strict=True)`
       : `state, metadata = load_safetensors(MODEL)\nmodel.load_state_dict(state, strict=True)`;
-  return `import json, struct, sys
+  return `import io, json, struct, sys
 import torch, torchvision
 import torchvision.transforms as T
-from PIL import Image
+from PIL import Image, ImageCms, ImageOps
 
 MODEL = ${JSON.stringify(fileName)}
 ${format === 'safetensors' ? `\n${SAFETENSORS_LOADER}\n` : ''}
@@ -63,12 +87,12 @@ with torch.no_grad():
 }
 
 function onnxSnippet(m: ExportMetadata, fileName: string): string {
-  return `import json, sys
+  return `import io, json, sys
 import numpy as np
 import onnxruntime as ort
 import torch
 import torchvision.transforms as T
-from PIL import Image
+from PIL import Image, ImageCms, ImageOps
 
 MODEL = ${JSON.stringify(fileName)}
 
@@ -98,7 +122,10 @@ const model = await tf.loadLayersModel(tf.io.fromMemory({
 const labels = ${JSON.stringify(m.labels)};
 const mean = ${JSON.stringify(m.mean)}, std = ${JSON.stringify(m.std)};
 
-// pixels: an HWC RGB Uint8Array/tensor of the image resized so its shorter side is ${resize} (bilinear),
+// Decode as the workbench does: EXIF orientation applied, embedded ICC profile -> sRGB, alpha dropped.
+// In Node with sharp: await sharp(file).rotate().toColourspace('srgb').removeAlpha().raw().toBuffer({ resolveWithObject: true })
+// In a browser: createImageBitmap(blob, { imageOrientation: 'from-image', colorSpaceConversion: 'default' }).
+// pixels: an HWC RGB Uint8Array/tensor of that image resized so its shorter side is ${resize} (bilinear),
 // then center-cropped to ${m.imageSize} x ${m.imageSize}. Input is NHWC.
 function classify(pixels) {
   return tf.tidy(() => {
@@ -111,6 +138,23 @@ function classify(pixels) {
 
 function percent(x: number | null): string {
   return x === null ? 'not recorded' : `${(x * 100).toFixed(2)} %`;
+}
+
+/** The results, each figure named for its split (validation chose the epoch; test was scored once). */
+function resultLines(m: ExportMetadata): string[] {
+  const r = m.metrics;
+  if (r.validationAccuracy === undefined && r.testAccuracy === undefined) {
+    // A run from before the splits were named: its one figure chose the epoch it reports.
+    return [`- Accuracy on the ${r.evalSplit ?? 'evaluation'} split: ${percent(r.accuracy)} (best epoch ${r.bestEpoch ?? '?'} of ${r.epochsRun ?? '?'}, chosen on these same images, so optimistic).`];
+  }
+  const kept = r.selectEpoch === 'last' || r.validationAccuracy === null ? `the last epoch (${r.epochsRun ?? '?'})` : `epoch ${r.bestEpoch ?? '?'} of ${r.epochsRun ?? '?'}, the best on validation`;
+  const lines = [`- Kept model: ${kept}.`];
+  if (r.testAccuracy !== null && r.testAccuracy !== undefined) lines.push(`- Test accuracy: ${percent(r.testAccuracy)} (the test folder, scored once, on the kept model; never used to choose anything).`);
+  if (r.validationAccuracy !== null && r.validationAccuracy !== undefined) {
+    lines.push(`- Validation accuracy: ${percent(r.validationAccuracy)} (images held out of the train folder; they chose the epoch, so this figure is optimistic).`);
+    lines.push(`- Last epoch's validation accuracy: ${percent(r.lastEpochValidationAccuracy ?? null)}.`);
+  }
+  return lines;
 }
 
 /** The card's Markdown. `fileName` is the export's name as the snippets refer to it. */
@@ -133,13 +177,14 @@ export function modelCard(m: ExportMetadata, format: ExportFormat, fileName: str
     '## Input and preprocessing',
     '',
     `- Input: float32 ${input}; output: logits \`[N, ${m.labels.length}]\` in label order (softmax for probabilities).`,
+    `- Decoding (\`${m.decoding}\`): EXIF orientation applied, an embedded ICC colour profile converted to sRGB (perceptual intent), alpha dropped, 8-bit RGB. The snippets below do the same; \`Image.open(p).convert("RGB")\` alone does not.`,
     `- RGB image → ${crop} (bilinear, as Pillow) → values / 255 → (x − mean) / std per channel.`,
     `- mean ${JSON.stringify(m.mean)}, std ${JSON.stringify(m.std)}.`,
     '',
     '## Training and results',
     '',
     `- Mode: ${m.mode}; starting weights: ${m.sourceWeights}${m.sourceWeightsSha256 ? ` (SHA-256 ${m.sourceWeightsSha256})` : ''}.`,
-    `- Accuracy on the ${m.metrics.evalSplit ?? 'evaluation'} split: ${percent(m.metrics.accuracy)} (best epoch ${m.metrics.bestEpoch ?? '?'} of ${m.metrics.epochsRun ?? '?'}).`,
+    ...resultLines(m),
     `- Dataset fingerprint: \`${m.datasetFingerprint}\`.`,
     '',
     ...snippets,

@@ -63,6 +63,34 @@ export async function writeEpochPredictions(
   }
 }
 
+const TEST_FILE = 'test.json';
+
+/**
+ * The test folder's per-image results: scored once, on the kept model (`epoch` is the kept epoch).
+ * Kept apart from the epoch files, which hold validation results.
+ */
+export async function writeTestPredictions(folder: string, epoch: number, labels: readonly string[], scores: ImageScores): Promise<void> {
+  const record: EpochPredictions = {
+    epoch,
+    split: 'test',
+    labels: [...labels],
+    files: [...scores.files],
+    actual: scores.actual,
+    predicted: scores.predicted,
+    confidence: scores.confidence.map((c) => Number(c.toPrecision(4))),
+  };
+  await mkdir(path.join(folder, FOLDER), { recursive: true });
+  await writeFileAtomic(path.join(folder, FOLDER, TEST_FILE), JSON.stringify(record));
+}
+
+/** The test folder's per-image results, or undefined when the run has none (no test folder, or not finished). */
+export async function readTestPredictions(folder: string): Promise<EpochPredictions | undefined> {
+  const text = await readFile(path.join(folder, FOLDER, TEST_FILE), 'utf8').catch(() => undefined);
+  if (text === undefined) return undefined;
+  const parsed = epochPredictionsSchema.safeParse(JSON.parse(text));
+  return parsed.success ? parsed.data : undefined;
+}
+
 /** The per-image results of an epoch (default: the latest kept); NOT_FOUND names the epochs kept. */
 export async function readEpochPredictions(folder: string, epoch?: number): Promise<EpochPredictions> {
   const kept = (await storedEpochs(folder)).sort((a, b) => a - b);

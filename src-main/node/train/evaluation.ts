@@ -1,7 +1,8 @@
 /**
  * Turns a head's logits on the evaluation images into everything the UI and the report show.
  */
-import { classificationReport, confusionMatrix, topKAccuracy } from '../../common/metrics';
+import { classificationReport, confusionMatrix, informativeTopK, topKAccuracy } from '../../common/metrics';
+import { WorkbenchError } from '../../common/errors';
 import type { Misclassified, RunEventPayload } from '../../common/runEvents';
 
 export const MAX_MISCLASSIFIED = 200;
@@ -20,11 +21,25 @@ export interface ImageScores {
 }
 
 /**
+ * Throws TRAINING_DIVERGED when a logit is NaN or infinite: argmax over NaN would score an arbitrary
+ * class and the run would report (and keep) a broken model as if it had merely done badly.
+ */
+export function assertFiniteLogits(logits: Float32Array, files: readonly string[], classes: number): void {
+  for (let i = 0; i < logits.length; i++) {
+    if (!Number.isFinite(logits[i] as number)) {
+      const file = files[Math.floor(i / Math.max(1, classes))] ?? 'an evaluation image';
+      throw new WorkbenchError('TRAINING_DIVERGED', `The model's output for ${file} is ${logits[i]}: its weights are broken. Try a lower learning rate; the last good checkpoint is kept.`);
+    }
+  }
+}
+
+/**
  * @param logits rows × classes, row-major
  * @param labels actual class per row
  * @param files image path per row
  */
 export function scoreImages(logits: Float32Array, labels: Int32Array, files: readonly string[], classes: number): ImageScores {
+  assertFiniteLogits(logits, files, classes);
   const scores: ImageScores = { files, actual: [], predicted: [], confidence: [], loss: [] };
   for (let r = 0; r < labels.length; r++) {
     const row = logits.subarray(r * classes, (r + 1) * classes);
@@ -64,11 +79,12 @@ export function evaluateScores(scores: ImageScores, logits: Float32Array, classN
   }
   const cm = confusionMatrix(classNames, scores.actual, scores.predicted);
   const report = classificationReport(cm);
-  const topK = Math.min(k, classes);
+  // Top-k with k >= classes is 100 % by construction: left out rather than shown.
+  const topK = informativeTopK(classes, k);
   return {
     accuracy: report.accuracy,
     loss: n > 0 ? scores.loss.reduce((a, v) => a + v, 0) / n : 0,
-    topK: { k: topK, accuracy: topKAccuracy(rows, scores.actual, topK) },
+    topK: topK === undefined ? null : { k: topK, accuracy: topKAccuracy(rows, scores.actual, topK) },
     confusionMatrix: cm,
     perClass: report.perClass,
     macroF1: report.macroF1,

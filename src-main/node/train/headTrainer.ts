@@ -84,6 +84,12 @@ export function initialHead(channels: number, numClasses: number, seed: number):
   return { kernel: draw(channels * numClasses), bias: draw(numClasses) };
 }
 
+/** Index of the first NaN or infinite value, or -1. */
+export function firstNonFinite(values: Float32Array): number {
+  for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i] as number)) return i;
+  return -1;
+}
+
 function rows(set: FeatureSet): number {
   return set.labels.length;
 }
@@ -180,6 +186,18 @@ export async function trainHead(train: FeatureSet, val: FeatureSet | undefined, 
         correct += hits;
         o.onBatch?.({ epoch, batch: b + 1, batches, loss, accuracy: hits / idx.length, lr });
       }
+      // A step can leave the weights non-finite with a finite loss (the loss is taken before the
+      // step): checked here, before anything of this epoch is scored or saved.
+      const weightsNow = snapshot();
+      const badKernel = firstNonFinite(weightsNow.kernel);
+      const badBias = firstNonFinite(weightsNow.bias);
+      if (badKernel >= 0 || badBias >= 0) {
+        const value = badKernel >= 0 ? weightsNow.kernel[badKernel] : weightsNow.bias[badBias];
+        throw new WorkbenchError(
+          'TRAINING_DIVERGED',
+          `The head's weights became ${value} at epoch ${epoch} (learning rate ${lr.toPrecision(3)}). Try a lower learning rate; the last good checkpoint is kept.`,
+        );
+      }
       const scores = val && rows(val) > 0 ? evaluateHead(kernel as tf.Tensor2D, bias as tf.Tensor1D, val) : undefined;
       const result: HeadEpochResult = {
         epoch,
@@ -196,14 +214,14 @@ export async function trainHead(train: FeatureSet, val: FeatureSet | undefined, 
       if (score > bestScore) {
         bestScore = score;
         bestEpoch = epoch;
-        best = snapshot();
+        best = weightsNow;
         sinceBest = 0;
       } else {
         sinceBest++;
       }
       await o.onEpoch?.(result, scores?.logits, {
         epoch,
-        weights: snapshot(),
+        weights: weightsNow,
         optimizer: optimizer.getState(slotKeys),
         best,
         bestEpoch,

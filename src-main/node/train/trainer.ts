@@ -4,11 +4,12 @@
  * Everything it learns is emitted as run events (common/runEvents.ts) and appended to metrics.jsonl.
  */
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
+import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { WorkbenchError, toErrorData } from '../../common/errors';
 import type { RunConfig } from '../../common/runConfig';
-import type { RunEvent, RunEventName, RunEventPayload, RunPhase } from '../../common/runEvents';
+import { MAX_SKIPPED_IN_EVENT, type RunEvent, type RunEventName, type RunEventPayload, type RunPhase, type SkippedFile } from '../../common/runEvents';
 import { APP_VERSION } from '../appVersion';
 import { runsFolder } from '../appPaths';
 import { createBatchLoader, type LabeledImage } from '../dataset/batchLoader';
@@ -22,11 +23,13 @@ import { randomResNetStateDict } from '../weights/randomInit';
 import type { StateDict } from '../weights/stateDict';
 import { assertCheckpointFits, extractStateDict, loadStateDictIntoModel } from '../weights/torchvisionWeights';
 import { ensureWeights, type EnsureWeightsOptions } from '../weights/weightsStore';
-import { prepareRunData, type RunData } from './dataSplit';
+import { prepareRunData, splitOf, type RunData } from './dataSplit';
 import { evaluateLogits, type Evaluation, type ScoredEvaluation } from './evaluation';
-import { writeEpochPredictions } from './epochPredictions';
+import { explainSkipped, fingerprintImages, missingPaths } from './runDataCheck';
+import { writeEpochPredictions, writeTestPredictions } from './epochPredictions';
+import { writeFileAtomic } from '../io/atomicWrite';
 import { concatFeatures, extractFeatures, type ExtractedFeatures } from './featureExtraction';
-import { evaluateHead, initialHead, trainHead, type HeadEpochResult, type HeadTrainingState } from './headTrainer';
+import { evaluateHead, firstNonFinite, initialHead, trainHead, type HeadEpochResult, type HeadTrainingState, type HeadWeights } from './headTrainer';
 import { fineTune, predictLoader } from './fineTuner';
 import { fineTuneStateFromStored, fineTuneStateToStored, fullModelMetadata } from './fineTuneCheckpoint';
 import type { OptimizerConfig } from './optimizers';
@@ -59,22 +62,39 @@ export interface TrainRunOptions {
   batchEventInterval?: number;
 }
 
+/**
+ * A finished run's figures, each named for the split it comes from: validation (held out of the
+ * train folder; it chose the kept epoch, so it is optimistic), the last epoch's validation (chosen
+ * on nothing) and test (the test folder, scored once, at the end, on the kept model).
+ */
 export interface RunReport {
   runId: string;
   folder: string;
   classes: string[];
+  /** The split of `evaluation`, the headline: 'test' with a test folder, else 'validation'. */
   evalSplit: 'test' | 'validation';
+  /** How the kept epoch was chosen. */
+  selectEpoch: RunConfig['selectEpoch'];
+  /** The kept epoch. */
   bestEpoch: number;
   epochsRun: number;
   stoppedEarly: boolean;
-  /** Accuracy of the best epoch's head on the evaluation images. */
-  testAccuracy: number;
-  /**
-   * Accuracy of the last epoch's model on the same images. The best epoch is chosen on the evaluation
-   * images (the test folder when there is one), so `testAccuracy` is optimistic; this one is not.
-   */
-  lastEpochAccuracy: number | null;
+  /** The kept model on the validation split; null without one. Chose the epoch, so optimistic. */
+  validationAccuracy: number | null;
+  /** The last epoch's model on the validation split; null without one. */
+  lastEpochValidationAccuracy: number | null;
+  /** The kept model on the test folder, scored once after training; null without a test folder. */
+  testAccuracy: number | null;
+  /** The headline evaluation: `test` when there is one, else `validation`. */
   evaluation: Evaluation;
+  validation: Evaluation | null;
+  test: Evaluation | null;
+  /** Images actually used per split (files skipped are not counted). */
+  images: { train: number; validation: number; test: number | null };
+  /** SHA-256 over the images used (split, path, class, size, mtime). */
+  dataFingerprint: string;
+  /** Every file the run could not use, with path and reason. */
+  skipped: SkippedFile[];
   history: HeadTrainingState['history'];
   backend: string;
   /** Which engine computed the frozen backbone's features (linear runs). */
@@ -121,6 +141,8 @@ async function resolveBackboneWeights(config: RunConfig, options: TrainRunOption
 }
 
 const FEATURES_FILE = 'features.safetensors';
+/** The fingerprint of the files the cached features were computed from (see runDataCheck.ts). */
+const DATA_FINGERPRINT_FILE = 'data-fingerprint.txt';
 
 export async function trainRun(options: TrainRunOptions): Promise<RunReport> {
   const started = performance.now();
@@ -167,7 +189,7 @@ export async function trainRun(options: TrainRunOptions): Promise<RunReport> {
     });
   const trainScan = await scanFolder(config.trainDir);
   const testScan = config.testDir ? await scanFolder(config.testDir) : undefined;
-  const data: RunData = prepareRunData(trainScan, testScan, config.valSplit, config.seed);
+  const data: RunData = prepareRunData(trainScan, testScan, config);
 
   // 2. Backend and weights. Fine-tuning needs convolution gradients: skip backends without them.
   const backend: BackendInfo = await initBackend(config.mode === 'finetune' ? { requireConvGradients: true } : {});
@@ -195,6 +217,15 @@ export async function trainRun(options: TrainRunOptions): Promise<RunReport> {
     throw new WorkbenchError('BAD_INPUT', `The train folder's classes changed since the run started (${record.facts.classes.join(', ')} → ${data.classes.join(', ')}); start a new run.`);
   }
   const folder = record.folder;
+  // Resume: cached features are only reused for the very files they were computed from.
+  const planned = await fingerprintImages({ train: data.train, eval: data.eval });
+  const fingerprintFile = path.join(folder, DATA_FINGERPRINT_FILE);
+  const recorded = await readFile(fingerprintFile, 'utf8').catch(() => undefined);
+  if (options.resume && recorded?.trim() !== planned) {
+    await rm(path.join(folder, FEATURES_FILE), { force: true });
+    if (recorded !== undefined) notices.push('The train or test folder changed since the run started: features are computed again from the current files.');
+  }
+  await writeFileAtomic(fingerprintFile, `${planned}\n`);
   // Linear runs compute features with the frozen backbone: on ONNX Runtime where it loads (engine/frozenNetwork.ts).
   let frozen: FrozenNetwork | undefined;
   if (config.mode === 'linear') {
@@ -206,18 +237,28 @@ export async function trainRun(options: TrainRunOptions): Promise<RunReport> {
     classes: data.classes,
     trainImages: data.train.length,
     evalImages: data.eval.length,
+    validationImages: data.validation.length,
+    ...(data.test ? { testImages: data.test.length } : {}),
     evalSplit: data.evalSplit,
     backend: backend.backend,
     weights: weights.source,
     ...(frozen ? { inference: frozen.used } : {}),
   });
   for (const notice of notices) progress('scanning', 1, 1, null, notice);
+  const skipped: SkippedFile[] = [];
+  const reportSkipped = (files: readonly SkippedFile[]): void => {
+    if (files.length === 0) return;
+    skipped.push(...files);
+    emit('run.skipped', { files: files.slice(0, MAX_SKIPPED_IN_EVENT), total: files.length });
+  };
+  reportSkipped(data.skipped);
 
   let savedCheckpoint: string | null = null;
   const epochStarted = performance.now();
   /** What both modes do after an epoch: events, checkpoints, ETA. */
   const afterEpoch: AfterEpoch = async (e, best, evaluated, resumedAt, save) => {
     const isBest = best.epoch === e.epoch;
+    // Epochs are chosen and compared on validation only: the test folder is scored once, at the end.
     emit('run.epoch', {
       epoch: e.epoch,
       epochs: config.epochs,
@@ -230,8 +271,8 @@ export async function trainRun(options: TrainRunOptions): Promise<RunReport> {
       best: isBest,
     });
     if (evaluated) {
-      emit('run.evaluation', { epoch: e.epoch, split: data.evalSplit, ...evaluated.evaluation });
-      await writeEpochPredictions(folder, e.epoch, best.epoch, data.evalSplit, data.classes, evaluated.scores);
+      emit('run.evaluation', { epoch: e.epoch, split: 'validation', ...evaluated.evaluation });
+      await writeEpochPredictions(folder, e.epoch, best.epoch, 'validation', data.classes, evaluated.scores);
     }
     progress('saving', 0, 1, null);
     await save();
@@ -256,19 +297,33 @@ export async function trainRun(options: TrainRunOptions): Promise<RunReport> {
   try {
     const outcome =
       config.mode === 'linear'
-        ? await trainLinear(config, data, frozen as FrozenNetwork, folder, options, progress, common, afterEpoch)
-        : await trainFineTune(config, data, weights.dict, folder, options, common, afterEpoch);
+        ? await trainLinear(config, data, frozen as FrozenNetwork, folder, options, progress, common, afterEpoch, reportSkipped)
+        : await trainFineTune(config, data, weights.dict, folder, options, common, afterEpoch, reportSkipped);
+    const headline = outcome.test ?? outcome.validation;
+    if (!headline) throw new WorkbenchError('BAD_INPUT', 'The run had no image to evaluate on: give a test folder or a validation split above 0.');
+    if (outcome.test) {
+      emit('run.evaluation', { epoch: outcome.bestEpoch, split: 'test', ...outcome.test.evaluation });
+      await writeTestPredictions(folder, outcome.bestEpoch, data.classes, outcome.test.scores);
+    }
+    const used = outcome.used;
     const report: RunReport = {
       runId,
       folder,
       classes: data.classes,
-      evalSplit: data.evalSplit,
+      evalSplit: outcome.test ? 'test' : 'validation',
+      selectEpoch: config.selectEpoch,
       bestEpoch: outcome.bestEpoch,
       epochsRun: outcome.history.length,
       stoppedEarly: outcome.stoppedEarly,
-      testAccuracy: outcome.evaluation.accuracy,
-      lastEpochAccuracy: outcome.history.at(-1)?.valAccuracy ?? null,
-      evaluation: outcome.evaluation,
+      validationAccuracy: outcome.validation?.evaluation.accuracy ?? null,
+      lastEpochValidationAccuracy: data.validation.length > 0 ? (outcome.history.at(-1)?.valAccuracy ?? null) : null,
+      testAccuracy: outcome.test?.evaluation.accuracy ?? null,
+      evaluation: headline.evaluation,
+      validation: outcome.validation?.evaluation ?? null,
+      test: outcome.test?.evaluation ?? null,
+      images: { train: used.train.length, validation: used.validation.length, test: used.test ? used.test.length : null },
+      dataFingerprint: await fingerprintImages({ train: used.train, validation: used.validation, ...(used.test ? { test: used.test } : {}) }),
+      skipped,
       history: outcome.history,
       backend: backend.backend,
       ...(frozen ? { inference: frozen.used } : {}),
@@ -282,7 +337,12 @@ export async function trainRun(options: TrainRunOptions): Promise<RunReport> {
       bestEpoch: report.bestEpoch,
       epochsRun: report.epochsRun,
       stoppedEarly: report.stoppedEarly,
+      selectEpoch: report.selectEpoch,
+      validationAccuracy: report.validationAccuracy,
+      lastEpochValidationAccuracy: report.lastEpochValidationAccuracy,
       testAccuracy: report.testAccuracy,
+      trainImages: report.images.train,
+      skippedFiles: report.skipped.length,
       seconds: report.seconds,
     });
     await metricsWrites;
@@ -304,6 +364,7 @@ export function inferenceRequest(config: RunConfig): InferenceRequest {
 
 type Progress = (phase: RunPhase, done: number, total: number, eta: number | null, message?: string) => void;
 type AfterEpoch = (e: HeadEpochResult, best: { epoch: number }, evaluated: ScoredEvaluation | undefined, resumedAt: number, save: () => Promise<void>) => Promise<void>;
+type ReportSkipped = (files: readonly SkippedFile[]) => void;
 
 interface CommonTraining {
   numClasses: number;
@@ -317,11 +378,50 @@ interface CommonTraining {
 }
 
 interface TrainingOutcome {
+  /** The kept epoch (best on validation, or the last: see RunConfig.selectEpoch). */
   bestEpoch: number;
   history: HeadEpochResult[];
   stoppedEarly: boolean;
-  /** Evaluation of the best epoch's model. */
-  evaluation: Evaluation;
+  /** The kept model on the validation split; undefined without one. */
+  validation: ScoredEvaluation | undefined;
+  /** The kept model on the test folder, scored once; undefined without a test folder. */
+  test: ScoredEvaluation | undefined;
+  /** The images that were actually trained and evaluated on (skipped files left out). */
+  used: { train: LabeledImage[]; validation: LabeledImage[]; test: LabeledImage[] | undefined };
+}
+
+/** The kept epoch: the best on validation, or simply the last when the user chose so (or there is no validation). */
+function keptEpoch(config: RunConfig, data: RunData, bestEpoch: number, epoch: number): number {
+  return config.selectEpoch === 'last' || data.validation.length === 0 ? epoch : bestEpoch;
+}
+
+/** Rows of a feature set whose path passes `keep`. */
+function featureRows(set: ExtractedFeatures, keep: (path: string) => boolean): ExtractedFeatures {
+  const rows = set.paths.flatMap((p, i) => (keep(p) ? [i] : []));
+  const features = new Float32Array(rows.length * set.channels);
+  const labels = new Int32Array(rows.length);
+  rows.forEach((row, i) => {
+    features.set(set.features.subarray(row * set.channels, (row + 1) * set.channels), i * set.channels);
+    labels[i] = set.labels[row] as number;
+  });
+  return { features, labels, channels: set.channels, paths: rows.map((row) => set.paths[row] as string) };
+}
+
+/** The images of `planned` that the loaders produced (paths seen), and an explanation of the rest. */
+async function usedImages(planned: readonly LabeledImage[], produced: readonly string[], folder: SkippedFile['folder']): Promise<{ used: LabeledImage[]; skipped: SkippedFile[] }> {
+  const missing = new Set(missingPaths(planned, produced));
+  return { used: planned.filter((i) => !missing.has(i.path)), skipped: await explainSkipped([...missing], folder) };
+}
+
+/** Throws TRAINING_DIVERGED when a weight is NaN or infinite: such a model is never saved. */
+function assertFiniteWeights(tensors: StateDict, epoch: number): void {
+  for (const [name, tensor] of tensors) {
+    if (!(tensor.data instanceof Float32Array)) continue;
+    const bad = firstNonFinite(tensor.data);
+    if (bad >= 0) {
+      throw new WorkbenchError('TRAINING_DIVERGED', `The weights became ${tensor.data[bad]} (${name}) at epoch ${epoch}. Try a lower learning rate; the last good checkpoint is kept.`);
+    }
+  }
 }
 
 /** Linear mode: features once (or from an interrupted run's cache), then the head. */
@@ -334,30 +434,52 @@ async function trainLinear(
   progress: Progress,
   common: CommonTraining,
   afterEpoch: AfterEpoch,
+  reportSkipped: ReportSkipped,
 ): Promise<TrainingOutcome> {
   const { train, evalSet } = await featuresFor(config, data, backbone, folder, options, progress);
+  // The loaders skip files they cannot decode: find them and say why.
+  const trainUse = await usedImages(data.train, train.paths, 'train');
+  const validationUse = await usedImages(data.validation, evalSet.paths, 'train');
+  const testUse = data.test ? await usedImages(data.test, evalSet.paths, 'test') : undefined;
+  reportSkipped([...trainUse.skipped, ...validationUse.skipped, ...(testUse?.skipped ?? [])]);
+  const part = splitOf(data);
+  const validationSet = featureRows(evalSet, (p) => part(p) === 'validation');
+  const testSet = data.test ? featureRows(evalSet, (p) => part(p) === 'test') : undefined;
+  if (data.validation.length > 0 && validationSet.labels.length === 0) {
+    throw new WorkbenchError('BAD_INPUT', 'None of the validation images could be used (see the skipped files); the run has nothing to choose an epoch on.');
+  }
   const resume = options.resume ? await loadHeadState(folder) : undefined;
-  const result = await trainHead(train, evalSet, {
+  const result = await trainHead(train, validationSet.labels.length > 0 ? validationSet : undefined, {
     ...common,
     batchSize: config.batchSize,
     seed: config.seed,
     ...(resume ? { resume } : {}),
     onEpoch: async (e, logits, state) => {
-      const isBest = state.bestEpoch === e.epoch;
-      const evaluated = logits ? evaluateLogits(logits, evalSet.labels, evalSet.paths, data.classes) : undefined;
-      await afterEpoch(e, { epoch: state.bestEpoch }, evaluated, resume?.epoch ?? 0, async () => {
+      const kept = keptEpoch(config, data, state.bestEpoch, e.epoch);
+      const evaluated = logits ? evaluateLogits(logits, validationSet.labels, validationSet.paths, data.classes) : undefined;
+      await afterEpoch(e, { epoch: kept }, evaluated, resume?.epoch ?? 0, async () => {
         await saveState(checkpointPath(folder, 'last'), headStateToStored(state, data.classes));
-        if (isBest) await saveState(checkpointPath(folder, 'best'), headWeightsToStored(state.best, data.classes, state.bestEpoch));
+        if (kept === e.epoch) await saveState(checkpointPath(folder, 'best'), headWeightsToStored(kept === state.bestEpoch ? state.best : state.weights, data.classes, kept));
       });
     },
   });
   progress('evaluating', 0, 1, 0);
-  const bestScores = tf.tidy(() => {
-    const kernel = tf.tensor2d(result.best.kernel, [evalSet.channels, data.classes.length]);
-    const bias = tf.tensor1d(result.best.bias);
-    return evaluateHead(kernel, bias, evalSet);
-  });
-  return { ...result, evaluation: evaluateLogits(bestScores.logits, evalSet.labels, evalSet.paths, data.classes).evaluation };
+  const epochsRun = result.history.length;
+  const bestEpoch = keptEpoch(config, data, result.bestEpoch, epochsRun);
+  const chosen: HeadWeights = bestEpoch === result.bestEpoch ? result.best : result.last;
+  const score = (set: ExtractedFeatures): ScoredEvaluation => {
+    const scored = tf.tidy(() => evaluateHead(tf.tensor2d(chosen.kernel, [set.channels, data.classes.length]), tf.tensor1d(chosen.bias), set));
+    return evaluateLogits(scored.logits, set.labels, set.paths, data.classes);
+  };
+  return {
+    bestEpoch,
+    history: result.history,
+    stoppedEarly: result.stoppedEarly,
+    validation: validationSet.labels.length > 0 ? score(validationSet) : undefined,
+    // The only time the test folder is looked at.
+    test: testSet ? score(testSet) : undefined,
+    used: { train: trainUse.used, validation: validationUse.used, test: testUse?.used },
+  };
 }
 
 /** Fine-tune mode: the whole network in the loop, images decoded and augmented every epoch. */
@@ -369,8 +491,18 @@ async function trainFineTune(
   options: TrainRunOptions,
   common: CommonTraining,
   afterEpoch: AfterEpoch,
+  reportSkipped: ReportSkipped,
 ): Promise<TrainingOutcome> {
   const model = buildResNet(config.depth, data.classes.length);
+  const skippedPaths = new Map<string, SkippedFile>();
+  const onIssueFrom =
+    (folderOf: SkippedFile['folder']) =>
+    (issue: { path: string; reason: string; detail: string }): void => {
+      if (skippedPaths.has(issue.path)) return;
+      const file: SkippedFile = { path: issue.path, reason: issue.reason, detail: issue.detail, folder: folderOf };
+      skippedPaths.set(issue.path, file);
+      reportSkipped([file]);
+    };
   try {
     const stored = options.resume ? await loadState(checkpointPath(folder, 'last')) : undefined;
     const resume = stored ? fineTuneStateFromStored(stored) : undefined;
@@ -389,31 +521,52 @@ async function trainFineTune(
         ? { kind: 'train', options: { size: config.imageSize, normalization } }
         : { kind: 'eval', options: { size: config.imageSize, crop: config.crop, normalization } },
       shuffle: true,
+      onIssue: onIssueFrom('train'),
     });
-    const evalLoader = createBatchLoader(data.eval, {
-      batchSize: config.batchSize,
-      transform: { kind: 'eval', options: { size: config.imageSize, crop: config.crop, normalization } },
-      shuffle: false,
-    });
+    const evalLoaderOf = (images: readonly LabeledImage[], folderOf: SkippedFile['folder']) =>
+      createBatchLoader(images, {
+        batchSize: config.batchSize,
+        transform: { kind: 'eval', options: { size: config.imageSize, crop: config.crop, normalization } },
+        shuffle: false,
+        onIssue: onIssueFrom(folderOf),
+      });
+    // Epochs are evaluated on validation; the test folder gets its own loader, used once.
+    const evalLoader = evalLoaderOf(data.validation, 'train');
     const result = await fineTune(model, trainLoader, evalLoader, {
       ...common,
       backboneLrScale: config.backboneLrScale,
       unfreeze: config.unfreeze,
       ...(resume ? { resume } : {}),
       onEpoch: async (e, evaluated, state) => {
-        const scored = evaluateLogits(evaluated.logits, evaluated.labels, evaluated.paths, data.classes);
-        await afterEpoch(e, { epoch: state.bestEpoch }, scored, resume?.epoch ?? 0, async () => {
+        const kept = keptEpoch(config, data, state.bestEpoch, e.epoch);
+        const scored = data.validation.length > 0 ? evaluateLogits(evaluated.logits, evaluated.labels, evaluated.paths, data.classes) : undefined;
+        await afterEpoch(e, { epoch: kept }, scored, resume?.epoch ?? 0, async () => {
           const weights = extractStateDict(model, config.depth);
+          // A model with a NaN is never saved: the previous epoch's checkpoints stay as they are.
+          assertFiniteWeights(weights, e.epoch);
           await saveState(checkpointPath(folder, 'last'), fineTuneStateToStored(weights, state, data.classes));
-          if (state.isBest) await saveState(checkpointPath(folder, 'best'), { tensors: weights, metadata: fullModelMetadata(data.classes, state.epoch) });
+          if (kept === e.epoch) await saveState(checkpointPath(folder, 'best'), { tensors: weights, metadata: fullModelMetadata(data.classes, state.epoch) });
         });
       },
     });
-    // The report uses the best epoch's weights.
+    // The kept epoch's weights are scored on validation, and once on the test folder.
     const best = await loadState(checkpointPath(folder, 'best'));
     if (best) loadStateDictIntoModel(model, best.tensors, { includeHead: true });
-    const evaluated = await predictLoader(model, evalLoader, data.classes.length, options.signal);
-    return { ...result, evaluation: evaluateLogits(evaluated.logits, evaluated.labels, evaluated.paths, data.classes).evaluation };
+    const scoreWith = async (loader: ReturnType<typeof evalLoaderOf>): Promise<ScoredEvaluation> => {
+      const evaluated = await predictLoader(model, loader, data.classes.length, options.signal);
+      return evaluateLogits(evaluated.logits, evaluated.labels, evaluated.paths, data.classes);
+    };
+    const validation = data.validation.length > 0 ? await scoreWith(evalLoader) : undefined;
+    const test = data.test ? await scoreWith(evalLoaderOf(data.test, 'test')) : undefined;
+    const unused = (images: readonly LabeledImage[]): LabeledImage[] => images.filter((i) => !skippedPaths.has(i.path));
+    return {
+      bestEpoch: keptEpoch(config, data, result.bestEpoch, result.history.length),
+      history: result.history,
+      stoppedEarly: result.stoppedEarly,
+      validation,
+      test,
+      used: { train: unused(data.train), validation: unused(data.validation), test: data.test ? unused(data.test) : undefined },
+    };
   } finally {
     model.dispose();
   }

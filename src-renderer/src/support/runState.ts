@@ -11,7 +11,7 @@
  */
 import type { RunStatus } from '../../../src-main/common/contract';
 import type { ErrorData } from '../../../src-main/common/errors';
-import type { RunEvent, RunEventPayload, RunPhase } from '../../../src-main/common/runEvents';
+import type { RunEvent, RunEventPayload, RunPhase, SkippedFile } from '../../../src-main/common/runEvents';
 
 export type RunEvaluation = RunEventPayload<'run.evaluation'>;
 
@@ -32,8 +32,14 @@ export interface RunState {
   progress: RunProgress | null;
   /** Seconds left in the whole run; null when unknown or ended. */
   etaSeconds: number | null;
-  /** The evaluation of the highest epoch so far. */
+  /** The validation evaluation of the highest epoch so far. */
   latestEvaluation: RunEvaluation | null;
+  /** The test folder's evaluation: scored once, on the kept model, after the last epoch. */
+  testEvaluation: RunEvaluation | null;
+  /** Files the run could not use, as reported so far. */
+  skipped: SkippedFile[];
+  /** How many files were skipped (skipped may list fewer when an event carried only the first ones). */
+  skippedTotal: number;
   finished: RunEventPayload<'run.finished'> | null;
   /** Why the run ended without a report (code CANCELLED for a cancelled run). */
   failure: { error: ErrorData; checkpoint: string | null } | null;
@@ -45,6 +51,9 @@ export const INITIAL_RUN_STATE: RunState = Object.freeze({
   progress: null,
   etaSeconds: null,
   latestEvaluation: null,
+  testEvaluation: null,
+  skipped: [],
+  skippedTotal: 0,
   finished: null,
   failure: null,
 });
@@ -55,8 +64,12 @@ export function runEventKey(event: RunEvent): string | null {
     case 'run.batch':
       return `run.batch:${event.payload.epoch}:${event.payload.batch}`;
     case 'run.epoch':
-    case 'run.evaluation':
       return `${event.event}:${event.payload.epoch}`;
+    case 'run.evaluation':
+      // The test evaluation carries the kept epoch's number, which a validation evaluation also has.
+      return `${event.event}:${event.payload.split}:${event.payload.epoch}`;
+    case 'run.skipped':
+      return `${event.event}:${event.payload.files[0]?.path ?? ''}:${event.payload.total}`;
     case 'run.progress':
       return null;
     default:
@@ -86,7 +99,10 @@ export function reduceRunEvent(state: RunState, event: RunEvent): RunState {
         etaSeconds,
       };
     }
+    case 'run.skipped':
+      return { ...state, skipped: [...state.skipped, ...event.payload.files], skippedTotal: state.skippedTotal + event.payload.total };
     case 'run.evaluation':
+      if (event.payload.split === 'test') return { ...state, testEvaluation: event.payload };
       if (state.latestEvaluation !== null && state.latestEvaluation.epoch > event.payload.epoch) return state;
       return { ...state, latestEvaluation: event.payload };
     case 'run.finished':

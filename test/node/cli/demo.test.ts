@@ -36,6 +36,8 @@ describe('resnet-workbench demo', () => {
     expect(summary.weights).toBe('none');
     // Five classes: chance is 20%; even random features separate these well above it.
     expect(summary.testAccuracy).toBeGreaterThan(0.3);
+    // Five classes: top-4 at most, never a top-5 that is 100 % by construction.
+    expect((r.lines.at(-1) as { topK: { k: number } }).topK.k).toBe(4);
     expect(existsSync(summary.exported.path)).toBe(true);
     expect(existsSync(summary.exported.card)).toBe(true);
     expect(r.lines.filter((l) => l.event === 'run.epoch')).toHaveLength(2);

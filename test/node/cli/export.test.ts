@@ -56,7 +56,7 @@ describe('export (pth, safetensors)', () => {
     const card = await readFile(`${out}.md`, 'utf8');
     expect(card).toContain('torchvision.models.resnet18(num_classes=3)');
     expect(card).toContain('T.Resize(round(32 / 0.875)), T.CenterCrop(32)');
-    expect(card).toContain(`${(run.testAccuracy * 100).toFixed(2)} %`);
+    expect(card).toContain(`${(run.testAccuracy! * 100).toFixed(2)} %`);
   });
 
   it('writes the same tensors as safetensors, with the metadata in __metadata__', async () => {
@@ -126,7 +126,7 @@ describe('export (pth, safetensors)', () => {
       expect(Object.keys(runLines[0]!.top[0]!).sort()).toEqual(['label', 'probability']);
       // The run's own predictions reproduce its reported accuracy.
       const correct = runLines.filter((l) => l.top[0]!.label === path.basename(path.dirname(l.file))).length;
-      expect(correct / runLines.length).toBeCloseTo(run.testAccuracy, 10);
+      expect(correct / runLines.length).toBeCloseTo(run.testAccuracy!, 10);
       expect(byRun.lines.at(-1)).toMatchObject({ images: 12, failed: 0, depth: 18, classes: 3 });
       for (const file of ['model.pth', 'model.safetensors']) {
         const r = await cli('predict', '--model', path.join(work, file), '--json', path.join(work, 'test'));

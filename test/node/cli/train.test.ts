@@ -66,6 +66,25 @@ describe('resnet-workbench train', () => {
     expect(existsSync(path.join(work, 'run-a', 'report.json'))).toBe(true);
   });
 
+  it('on the defaults (augmentation, two views) ends with validation, test (scored once) and last-epoch validation accuracy', async () => {
+    const r = await cli([
+      'train', '--train', path.join(work, 'train'), '--test', path.join(work, 'test'),
+      '--weights', 'none', '--image-size', '32', '--epochs', '2', '--seed', '5', '--json', '--out', path.join(work, 'run-defaults'),
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const summary = r.lines.at(-1)!;
+    expect(Object.keys(summary).slice(-3)).toEqual(['validationAccuracy', 'testAccuracy', 'lastEpochValidationAccuracy']);
+    for (const key of ['validationAccuracy', 'testAccuracy', 'lastEpochValidationAccuracy']) expect(summary[key], key).toEqual(expect.any(Number));
+    // 8 images a class, 20 % (2) held out; the test folder's 3 a class scored once.
+    expect(summary.images).toEqual({ train: 18, validation: 6, test: 9 });
+    const splits = r.lines.filter((l) => l.event === 'run.evaluation').map((l) => l.split);
+    expect(splits).toEqual(['validation', 'validation', 'test']);
+    // Three classes: top-2, never a top-k that is 100 % by construction.
+    expect(summary.topK).toMatchObject({ k: 2 });
+    const config = JSON.parse(await readFile(path.join(work, 'run-defaults', 'config.json'), 'utf8')) as { config: { augment: boolean; views: number; valSplit: number } };
+    expect(config.config).toMatchObject({ augment: true, views: 2, valSplit: 0.2 });
+  });
+
   it('stops cleanly on Ctrl-C, keeps the checkpoint, and --resume finishes the run', async () => {
     const folder = path.join(work, 'run-b');
     // Many short epochs, so the stop surely lands before the end however late the signal arrives.

@@ -39,12 +39,15 @@ describe('loadRunModel', () => {
     {
       expect(loaded).toMatchObject({ classes: ['blue', 'green', 'red'], depth: 18, imageSize: 32, crop: 0.875, mean: [0.485, 0.456, 0.406] });
       expect(loaded.metadata).toMatchObject({ mode: 'linear', sourceWeights: 'none', runId: run.runId, metrics: { accuracy: run.testAccuracy, evalSplit: 'test' } });
+      // Each figure named for its split, as the report has them.
+      expect(loaded.metadata.metrics).toMatchObject({ testAccuracy: run.testAccuracy, validationAccuracy: run.validationAccuracy, lastEpochValidationAccuracy: run.lastEpochValidationAccuracy, selectEpoch: 'validation' });
+      expect(loaded.metadata.datasetFingerprint).toBe(run.dataFingerprint);
       expect(loaded.metadata.datasetFingerprint).toMatch(/^[0-9a-f]{64}$/);
       const predicted = await topLabels(loaded);
       const actual = (await testImages(work)).map((f) => path.basename(path.dirname(f)));
       const accuracy = predicted.filter((p, i) => p === actual[i]).length / actual.length;
       // The report's accuracy came from cached features and the head: the rebuilt model must agree.
-      expect(accuracy).toBeCloseTo(run.testAccuracy, 10);
+      expect(accuracy).toBeCloseTo(run.testAccuracy!, 10);
       const fc = loaded.dict.get('fc.bias')!.data as Float32Array;
       const head = (await loadState(checkpointPath(run.folder, 'best')))!.tensors.get('fc.bias')!.data as Float32Array;
       expect(Array.from(fc)).toEqual(Array.from(head));

@@ -13,7 +13,7 @@ import type { Reply } from '../../../src-main/common/contract';
 import { WorkbenchError } from '../../../src-main/common/errors';
 import { readFileLimited } from '../../../src-main/node/dataset/checkImageFile';
 import { decodeImage } from '../../../src-main/node/dataset/decode';
-import { metadataToStrings, type ExportMetadata } from '../../../src-main/node/export/exportMetadata';
+import { DECODING, metadataToStrings, type ExportMetadata } from '../../../src-main/node/export/exportMetadata';
 import { readTfjsModel } from '../../../src-main/node/export/tfjsExport';
 import { readRegularFile } from '../../../src-main/node/io/regularFile';
 import { dataRootsPolicy, resolveDataRoots } from '../../../src-main/node/server/dataRoots';
@@ -58,6 +58,7 @@ const metadata: ExportMetadata = {
   runId: 'r',
   datasetFingerprint: 'f',
   metrics: { accuracy: null, evalSplit: null, bestEpoch: null, epochsRun: null },
+  decoding: DECODING,
 };
 
 async function tfjsFolder(name: string, paths: string[]): Promise<string> {

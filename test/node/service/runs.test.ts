@@ -148,10 +148,11 @@ describe('runs', () => {
     expect(names.filter((n) => n === 'run.started')).toHaveLength(1);
     expect(names.indexOf('run.started')).toBeLessThan(names.indexOf('run.epoch'));
     expect(mine.filter((e) => e.event === 'run.epoch').map((e) => e.payload.epoch)).toEqual([1, 2, 3]);
-    expect(mine.filter((e) => e.event === 'run.evaluation')).toHaveLength(3);
+    // Every epoch on validation, then the test folder once.
+    expect(mine.filter((e) => e.event === 'run.evaluation').map((e) => e.payload.split)).toEqual(['validation', 'validation', 'validation', 'test']);
     const batches = mine.filter((e) => e.event === 'run.batch');
     expect(batches.length).toBeGreaterThan(0);
-    for (const e of mine.filter((x) => x.event === 'run.started')) expect(e.payload).toMatchObject({ folder: started.folder, classes: ['blue', 'green', 'red'], trainImages: 18, evalImages: 9, evalSplit: 'test' });
+    for (const e of mine.filter((x) => x.event === 'run.started')) expect(e.payload).toMatchObject({ folder: started.folder, classes: ['blue', 'green', 'red'], trainImages: 15, evalImages: 12, validationImages: 3, testImages: 9, evalSplit: 'test' });
   });
 
   it('runs.get returns the whole history during and after the run', async () => {

@@ -167,6 +167,9 @@ describe('training runs (linear mode)', () => {
         epochs: 2,
         batchSize: 4,
         lr: 0.01,
+        // Three images a class: all of them train, and the last epoch is kept (scored once on the test folder).
+        valSplit: 0,
+        selectEpoch: 'last',
       });
       expect(result).not.toBeInstanceOf(Error);
       const report = result as Exclude<typeof result, WorkbenchError>;

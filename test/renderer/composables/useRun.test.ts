@@ -170,8 +170,8 @@ describe('useRun', () => {
     const fake = createFakeApi();
     fake.getReply = { ok: true, value: runDetail(RUN_ID, 'running', []) };
     const { run, scope } = mountRun(fake);
-    // Seven run events and engine.ready.
-    expect(fake.listenerCount()).toBe(8);
+    // Eight run events and engine.ready.
+    expect(fake.listenerCount()).toBe(9);
     await flushPromises();
     scope.stop();
     expect(fake.listenerCount()).toBe(0);

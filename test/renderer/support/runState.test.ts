@@ -6,7 +6,7 @@ describe('runState', () => {
   it('gives once-per-run events an identity and progress none', () => {
     expect(runEventKey(batch(2, 7, 1))).toBe('run.batch:2:7');
     expect(runEventKey(epoch(3, 1, 1, false))).toBe('run.epoch:3');
-    expect(runEventKey(evaluation(3, 0.5))).toBe('run.evaluation:3');
+    expect(runEventKey(evaluation(3, 0.5))).toBe('run.evaluation:validation:3');
     expect(runEventKey(started())).toBe('run.started');
     expect(runEventKey(finished())).toBe('run.finished');
     expect(runEventKey(progress('training', 1, 2, 3))).toBeNull();

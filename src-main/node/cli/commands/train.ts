@@ -4,7 +4,7 @@
  */
 import { Option, type Command } from 'commander';
 import { WorkbenchError } from '../../../common/errors';
-import { resolveRunConfig, TRAINING_MODES, UNFREEZE_DEPTHS, type RunConfigInput } from '../../../common/runConfig';
+import { resolveRunConfig, SELECT_EPOCH, TRAINING_MODES, UNFREEZE_DEPTHS, type RunConfigInput } from '../../../common/runConfig';
 import type { RunEvent } from '../../../common/runEvents';
 import { SCHEDULES } from '../../../common/schedules';
 import { trainRun, type RunReport, type TrainRunOptions } from '../../train/trainer';
@@ -18,6 +18,7 @@ interface TrainCommandOptions {
   train?: string;
   test?: string;
   valSplit?: number;
+  selectEpoch?: RunConfigInput['selectEpoch'];
   depth?: RunConfigInput['depth'];
   weights?: string;
   weightsVariant?: 'V1' | 'V2';
@@ -50,6 +51,13 @@ function parseNumber(value: string): number {
   return n;
 }
 
+/** A fraction in [0, 1): 0 is a meaningful choice for the validation split. */
+function parseFractionOrZero(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0 || n >= 1) throw new UsageError(`'${value}' must be a fraction from 0 up to (not including) 1`);
+  return n;
+}
+
 function parseSeed(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0 || n >= 2 ** 32) throw new UsageError(`seed must be a whole number from 0 to ${2 ** 32 - 1}`);
@@ -72,10 +80,14 @@ export function addTrainingOptions(command: Command): Command {
     .option('--weight-decay <x>', 'L2 weight decay (default 0)', parseNumber)
     .addOption(new Option('--schedule <name>', 'learning-rate schedule (default constant)').choices(SCHEDULES))
     .option('--image-size <px>', 'input side in pixels (default 224)', parsePositiveInt)
-    .option('--crop <fraction>', 'eval center-crop fraction; 1 is a plain resize (default 0.875)', parseFraction)
+    .option('--crop <fraction>', "eval center-crop fraction; 1 is a plain resize (default: the weights variant's, V1 0.875 = resize 256, V2 224/232 = resize 232)", parseFraction)
     .option('--augment', 'random resized crops and flips for training images (default on)')
     .option('--no-augment', 'train on the clean eval view only')
-    .option('--views <n>', 'linear mode: views per training image, the first clean, the rest augmented (default 2)', parsePositiveInt)
+    .option(
+      '--views <n>',
+      'linear mode: views per training image, the first clean, the rest augmented; each view is computed once, before training, and reused every epoch (cost: one backbone pass per view and image) (default 2)',
+      parsePositiveInt,
+    )
     .option('--patience <n>', 'stop after this many epochs without a better validation accuracy', parsePositiveInt)
     .option('--seed <n>', 'seed for shuffling, augmentation, splits and initialisation (default 0)', parseSeed)
     .option('--out <dir>', 'run folder (default: a new folder under the app data folder)');
@@ -88,6 +100,7 @@ export function configFromOptions(options: TrainCommandOptions, trainDir: string
     trainDir,
     ...defined(testDir, 'testDir'),
     ...defined(options.valSplit, 'valSplit'),
+    ...defined(options.selectEpoch, 'selectEpoch'),
     ...defined(options.depth, 'depth'),
     ...defined(options.weights, 'weights'),
     ...defined(options.weightsVariant === undefined ? undefined : options.weightsVariant === 'V2' ? 'IMAGENET1K_V2' : 'IMAGENET1K_V1', 'weightsVariant'),
@@ -123,11 +136,18 @@ function humanReporter(out: CliOutput): (event: RunEvent) => void {
     switch (e.event) {
       case 'run.started':
         out.line(`run ${e.payload.runId} in ${e.payload.folder}`);
-        out.line(`${e.payload.classes.length} classes, ${e.payload.trainImages} train and ${e.payload.evalImages} ${e.payload.evalSplit} images, ${e.payload.backend} backend, weights: ${e.payload.weights}`);
+        out.line(
+          `${e.payload.classes.length} classes, ${e.payload.trainImages} train, ${e.payload.validationImages ?? 0} validation` +
+            `${e.payload.testImages !== undefined ? ` and ${e.payload.testImages} test (scored once, at the end)` : ''} images, ${e.payload.backend} backend, weights: ${e.payload.weights}`,
+        );
         if (e.payload.inference) {
           out.line(`frozen backbone on ${describeEngine(e.payload.inference)}`);
           for (const s of e.payload.inference.skipped) out.line(`  not used: ${s.choice}: ${s.reason}`);
         }
+        break;
+      case 'run.skipped':
+        for (const f of e.payload.files) out.line(`  skipped ${f.path}: ${f.reason} (${f.detail})`);
+        if (e.payload.total > e.payload.files.length) out.line(`  ... and ${e.payload.total - e.payload.files.length} more (see report.json)`);
         break;
       case 'run.progress':
         if (e.payload.message) out.line(`  ${e.payload.message}`);
@@ -156,13 +176,17 @@ function humanReporter(out: CliOutput): (event: RunEvent) => void {
 
 export function printReport(out: CliOutput, report: RunReport): void {
   const ev = report.evaluation;
+  const chosen = report.selectEpoch === 'last' || report.validationAccuracy === null ? `kept the last epoch, ${report.epochsRun}` : `best validation epoch ${report.bestEpoch} of ${report.epochsRun}`;
   out.line();
-  out.line(`${report.evalSplit} accuracy ${pct(report.testAccuracy).trim()} (best epoch ${report.bestEpoch} of ${report.epochsRun}${report.stoppedEarly ? ', stopped early' : ''}), top-${ev.topK.k} ${pct(ev.topK.accuracy).trim()}, macro F1 ${ev.macroF1.toFixed(3)}`);
-  if (report.lastEpochAccuracy !== null && report.bestEpoch !== report.epochsRun) {
-    out.line(`(the best epoch is chosen on these images, so that figure is optimistic; the last epoch scored ${pct(report.lastEpochAccuracy).trim()})`);
+  out.line(`kept model: ${chosen}${report.stoppedEarly ? ' (stopped early)' : ''}`);
+  if (report.validationAccuracy !== null) {
+    out.line(`validation accuracy ${pct(report.validationAccuracy).trim()} (it chose the epoch, so it is optimistic); last epoch ${pct(report.lastEpochValidationAccuracy).trim()}`);
   }
+  if (report.testAccuracy !== null) out.line(`test accuracy ${pct(report.testAccuracy).trim()} (test folder, scored once on the kept model)`);
+  out.line(`${report.evalSplit}: ${ev.topK ? `top-${ev.topK.k} ${pct(ev.topK.accuracy).trim()}, ` : ''}macro F1 ${ev.macroF1.toFixed(3)}`);
+  out.line(`images used: ${report.images.train} train, ${report.images.validation} validation${report.images.test !== null ? `, ${report.images.test} test` : ''}; ${report.skipped.length} file(s) skipped`);
   out.line();
-  out.line('confusion matrix (rows: actual, columns: predicted)');
+  out.line(`${report.evalSplit} confusion matrix (rows: actual, columns: predicted)`);
   const labels = ev.confusionMatrix.labels;
   out.line(formatTable(['', ...labels.map((_, i) => `${i}`)], ev.confusionMatrix.matrix.map((row, i) => [`${i} ${labels[i]}`, ...row])));
   out.line();
@@ -180,8 +204,9 @@ export function reportSummary(report: RunReport): Record<string, unknown> {
     folder: report.folder,
     classes: report.classes,
     evalSplit: report.evalSplit,
-    testAccuracy: report.testAccuracy,
-    lastEpochAccuracy: report.lastEpochAccuracy,
+    selectEpoch: report.selectEpoch,
+    images: report.images,
+    skipped: report.skipped,
     topK: ev.topK,
     macroF1: ev.macroF1,
     confusionMatrix: ev.confusionMatrix,
@@ -195,6 +220,10 @@ export function reportSummary(report: RunReport): Record<string, unknown> {
     ...(report.inference ? { inference: report.inference } : {}),
     weights: report.weights,
     notices: report.notices,
+    // The three figures last, each named for its split (the test folder scored once on the kept model).
+    validationAccuracy: report.validationAccuracy,
+    testAccuracy: report.testAccuracy,
+    lastEpochValidationAccuracy: report.lastEpochValidationAccuracy,
   };
 }
 
@@ -233,7 +262,8 @@ export function registerTrain(program: Command, ctx: CliContext): void {
     .description('train a ResNet on an image folder: frozen backbone and a new head (linear), or fine-tuning')
     .option('--train <dir>', 'train folder, one subfolder per class')
     .option('--test <dir>', 'test folder with the same class subfolders')
-    .option('--val-split <fraction>', 'without --test: fraction of each class held out for validation (default 0.2)', parseFraction)
+    .option('--val-split <fraction>', 'fraction of each train class held out for validation, which chooses the best epoch, with or without --test; 0 needs --select-epoch last and --test (default 0.2)', parseFractionOrZero)
+    .addOption(new Option('--select-epoch <how>', 'which epoch to keep: validation (best validation accuracy) or last (default validation)').choices(SELECT_EPOCH))
     .option('--resume <run>', 'continue a cancelled or crashed run (its folder); its saved settings are used');
   withJsonOption(addTrainingOptions(command)).action(async (options: TrainCommandOptions) => {
     const out = outputFor(ctx, options);
