@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { TensorInfo } from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { hasConvGradients, initBackend } from '../../../src-main/node/engine/backend';
-import { referenceBackpropFilter } from '../../support/convReference';
+import { referenceBackpropFilter, referenceBackpropInput } from '../../support/convReference';
 
 /** TF 'same' puts the smaller half of the padding first. */
 function padBefore(pad: 'valid' | 'same' | number, size: number, k: number, stride: number): number {
@@ -10,7 +10,7 @@ function padBefore(pad: 'valid' | 'same' | number, size: number, k: number, stri
   return pad === 'valid' ? 0 : Math.floor(Math.max((Math.ceil(size / stride) - 1) * stride + k - size, 0) / 2);
 }
 
-describe('wasm Conv2DBackpropFilter', () => {
+describe('wasm convolution gradients', () => {
   beforeAll(async () => {
     const info = await initBackend({ candidates: ['wasm'], requireConvGradients: true });
     expect(info.backend).toBe('wasm');
@@ -32,33 +32,37 @@ describe('wasm Conv2DBackpropFilter', () => {
     [7, 2, 'same', 9, 11, '7x7 stride 2 same'],
     [2, 3, 'valid', 11, 10, '2x2 stride 3 (stride larger than the kernel)'],
   ] as const) {
-    it(`matches the definition: ${label}`, () => {
+    it(`match the definition: ${label}`, () => {
       const x = tf.randomNormal([2, h, w, 5], 0, 1, 'float32', 1) as tf.Tensor4D;
       const filter = tf.randomNormal([k, k, 5, 6], 0, 1, 'float32', 2) as tf.Tensor4D;
       const y = tf.conv2d(x, filter, stride, pad);
       const dy = tf.randomNormal(y.shape, 0, 1, 'float32', 3) as tf.Tensor4D;
-      const before = tf.memory().numTensors;
-      const wasmBytesBefore = tf.memory().numBytes;
-      // The gradient of sum(conv(x, W) * dy) with respect to W is Conv2DBackpropFilter(x, dy).
-      const grad = tf.grad((wt: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(x, wt as tf.Tensor4D, stride, pad), dy)))(filter);
-      const expected = referenceBackpropFilter(x.dataSync() as Float32Array, x.shape, dy.dataSync() as Float32Array, dy.shape, k, stride, padBefore(pad, h, k, stride), padBefore(pad, w, k, stride));
-      const got = grad.dataSync();
-      expect(grad.shape).toEqual([k, k, 5, 6]);
-      let worst = 0;
-      expected.forEach((v, i) => (worst = Math.max(worst, Math.abs((got[i] as number) - v) / (1 + Math.abs(v)))));
-      expect(worst).toBeLessThan(1e-5);
-      expect(tf.memory().numTensors).toBe(before + 1);
-      grad.dispose();
-      expect(tf.memory().numBytes).toBe(wasmBytesBefore);
+      const tensorsBefore = tf.memory().numTensors;
+      const bytesBefore = tf.memory().numBytes;
+      // The gradients of sum(conv(x, W) * dy) are Conv2DBackpropFilter(x, dy) and Conv2DBackpropInput(dy, W).
+      const [dx, dw] = tf.grads((xt: tf.Tensor, wt: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(xt as tf.Tensor4D, wt as tf.Tensor4D, stride, pad), dy)))([x, filter]) as [tf.Tensor, tf.Tensor];
+      const top = padBefore(pad, h, k, stride);
+      const left = padBefore(pad, w, k, stride);
+      const expectedW = referenceBackpropFilter(x.dataSync() as Float32Array, x.shape, dy.dataSync() as Float32Array, dy.shape, k, stride, top, left);
+      const expectedX = referenceBackpropInput(dy.dataSync() as Float32Array, dy.shape, filter.dataSync() as Float32Array, k, x.shape, stride, top, left);
+      expect(dw.shape).toEqual([k, k, 5, 6]);
+      expect(dx.shape).toEqual(x.shape);
+      const worst = (got: ArrayLike<number>, expected: Float64Array): number => expected.reduce((m, v, i) => Math.max(m, Math.abs((got[i] as number) - v) / (1 + Math.abs(v))), 0);
+      expect(worst(dw.dataSync(), expectedW)).toBeLessThan(1e-5);
+      expect(worst(dx.dataSync(), expectedX)).toBeLessThan(1e-5);
+      // Nothing leaks: neither tensors nor the kernels' scratch memory on the wasm heap.
+      expect(tf.memory().numTensors).toBe(tensorsBefore + 2);
+      tf.dispose([dx, dw]);
+      expect(tf.memory().numBytes).toBe(bytesBefore);
       tf.dispose([x, filter, y, dy]);
     });
   }
 
-  it('is what the wasm backend reports as its convolution gradients', () => {
+  it('are what the wasm backend reports as its convolution gradients', () => {
     expect(hasConvGradients('wasm')).toBe(true);
   });
 
-  it('refuses a dy whose shape is not the convolution output', () => {
+  it('refuse a dy whose shape is not the convolution output', () => {
     const kernel = tf.getKernel('Conv2DBackpropFilter', 'wasm')!;
     const x = tf.zeros([1, 8, 8, 2]);
     const dy = tf.zeros([1, 5, 5, 3]);
