@@ -28,6 +28,7 @@ import { concatFeatures, extractFeatures, type ExtractedFeatures } from './featu
 import { evaluateHead, initialHead, trainHead, type HeadEpochResult, type HeadTrainingState } from './headTrainer';
 import { fineTune, predictLoader } from './fineTuner';
 import { fineTuneStateFromStored, fineTuneStateToStored, fullModelMetadata } from './fineTuneCheckpoint';
+import { fineTuneNetwork, type FineTuneNetwork } from './splitNetwork';
 import type { OptimizerConfig } from './optimizers';
 import { headStateFromStored, headStateToStored, headWeightsToStored } from './headCheckpoint';
 import {
@@ -342,7 +343,10 @@ async function trainLinear(
   return { ...result, evaluation: evaluateLogits(bestScores.logits, evalSet.labels, evalSet.paths, data.classes).evaluation };
 }
 
-/** Fine-tune mode: the whole network in the loop, images decoded and augmented every epoch. */
+/**
+ * Fine-tune mode: images decoded and augmented every epoch; the frozen stages run forward-only and
+ * only the unfrozen stages and the head run under the gradient tape (splitNetwork.ts).
+ */
 async function trainFineTune(
   config: RunConfig,
   data: RunData,
@@ -353,6 +357,7 @@ async function trainFineTune(
   afterEpoch: AfterEpoch,
 ): Promise<TrainingOutcome> {
   const model = buildResNet(config.depth, data.classes.length);
+  let network: FineTuneNetwork | undefined;
   try {
     const stored = options.resume ? await loadState(checkpointPath(folder, 'last')) : undefined;
     const resume = stored ? fineTuneStateFromStored(stored) : undefined;
@@ -377,7 +382,9 @@ async function trainFineTune(
       transform: { kind: 'eval', options: { size: config.imageSize, crop: config.crop, normalization } },
       shuffle: false,
     });
-    const result = await fineTune(model, trainLoader, evalLoader, {
+    // After the weights are in: a prefix on another engine is built from them.
+    network = await fineTuneNetwork(model, config.depth, config.unfreeze);
+    const result = await fineTune(network, trainLoader, evalLoader, {
       ...common,
       backboneLrScale: config.backboneLrScale,
       unfreeze: config.unfreeze,
@@ -393,10 +400,12 @@ async function trainFineTune(
     });
     // The report uses the best epoch's weights.
     const best = await loadState(checkpointPath(folder, 'best'));
+    // The frozen prefix is the same in every epoch's weights, so the best weights need only the model.
     if (best) loadStateDictIntoModel(model, best.tensors, { includeHead: true });
-    const evaluated = await predictLoader(model, evalLoader, data.classes.length, options.signal);
+    const evaluated = await predictLoader(network, evalLoader, data.classes.length, options.signal);
     return { ...result, evaluation: evaluateLogits(evaluated.logits, evaluated.labels, evaluated.paths, data.classes).evaluation };
   } finally {
+    await network?.dispose();
     model.dispose();
   }
 }
