@@ -41,7 +41,7 @@ function withEngineAssets(): Plugin {
   return {
     name: 'workbench:engine-assets',
     generateBundle() {
-      this.emitFile({ type: 'asset', fileName: 'onnx.proto', source: readFileSync(resolve(here, 'src-main/node/export/onnx.proto')) });
+      this.emitFile({ type: 'asset', fileName: 'onnx.proto', source: readFileSync(resolve(here, 'src-main/node/engine/onnx.proto')) });
     },
   };
 }

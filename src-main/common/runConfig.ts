@@ -14,6 +14,15 @@ export type TrainingMode = (typeof TRAINING_MODES)[number];
 export const UNFREEZE_DEPTHS = ['layer4', 'layer3', 'all'] as const;
 export type UnfreezeDepth = (typeof UNFREEZE_DEPTHS)[number];
 
+/** Which engine runs the frozen forward passes: ONNX Runtime where it loads ('auto'), or one by name. */
+export const INFERENCE_ENGINES = ['auto', 'onnxruntime', 'tfjs'] as const;
+export type InferenceEngineChoice = (typeof INFERENCE_ENGINES)[number];
+
+/** ONNX Runtime execution providers: CUDA (Linux x64), DirectML (Windows), CoreML (Apple Silicon), CPU. */
+export const ONNX_PROVIDERS = ['cuda', 'dml', 'coreml', 'cpu'] as const;
+export type OnnxProvider = (typeof ONNX_PROVIDERS)[number];
+export const PROVIDER_CHOICES = ['auto', ...ONNX_PROVIDERS] as const;
+
 const channelTriple = z.tuple([z.number(), z.number(), z.number()]);
 
 export const runConfigSchema = z.strictObject({
@@ -64,6 +73,12 @@ export const runConfigSchema = z.strictObject({
   /** Per-channel normalization. Default ImageNet's. */
   mean: channelTriple.default([0.485, 0.456, 0.406]),
   std: z.tuple([z.number().positive(), z.number().positive(), z.number().positive()]).default([0.229, 0.224, 0.225]),
+  /** Engine of the frozen forward passes (features, evaluation of linear runs). Default 'auto'. */
+  inferenceEngine: z.enum(INFERENCE_ENGINES).default('auto'),
+  /** ONNX Runtime execution provider. Default 'auto': the platform's fastest that passes its probe. */
+  provider: z.enum(PROVIDER_CHOICES).default('auto'),
+  /** ONNX Runtime intra-op threads; absent = physical cores. */
+  threads: z.number().int().min(1).max(256).optional(),
 });
 
 export type RunConfigInput = z.input<typeof runConfigSchema>;

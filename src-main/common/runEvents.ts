@@ -5,6 +5,17 @@
 import { z } from 'zod';
 import { ERROR_CODES } from './errors';
 
+/** Which engine computed the frozen forward passes (engine/frozenNetwork.ts). */
+export const inferenceEngineUsedSchema = z.strictObject({
+  engine: z.enum(['onnxruntime', 'tfjs']),
+  /** ONNX Runtime's execution provider, or tfjs' backend. */
+  provider: z.string(),
+  threads: z.number().int().nullable(),
+  version: z.string(),
+  skipped: z.array(z.strictObject({ choice: z.string(), reason: z.string() })),
+});
+export type InferenceEngineUsedData = z.output<typeof inferenceEngineUsedSchema>;
+
 export const RUN_PHASES = ['scanning', 'weights', 'features', 'training', 'evaluating', 'saving'] as const;
 export type RunPhase = (typeof RUN_PHASES)[number];
 
@@ -46,6 +57,8 @@ export const RUN_EVENT_SCHEMAS = {
     backend: z.string(),
     /** Where the backbone weights came from, or why none could be had. */
     weights: z.string(),
+    /** The engine that runs the frozen forward passes (linear runs), and what it did not use and why. */
+    inference: inferenceEngineUsedSchema.optional(),
   }),
   'run.progress': z.strictObject({
     runId,

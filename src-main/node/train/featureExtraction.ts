@@ -1,10 +1,10 @@
 /**
- * Runs the frozen backbone (inference mode: BatchNorm uses its running statistics) over every batch
- * of a loader epoch and keeps the pooled features: the expensive part of linear training, done once.
+ * Runs the frozen backbone (inference mode: BatchNorm uses its running statistics; ONNX Runtime or
+ * tfjs, see engine/frozenNetwork.ts) over every batch of a loader epoch and keeps the pooled features: the expensive part of linear training, done once.
  */
-import * as tf from '@tensorflow/tfjs';
 import { WorkbenchError } from '../../common/errors';
 import type { BatchLoader } from '../dataset/batchLoader';
+import type { FrozenNetwork } from '../engine/frozenNetwork';
 import type { FeatureSet } from './headTrainer';
 
 export interface ExtractedFeatures extends FeatureSet {
@@ -34,16 +34,13 @@ export function concatFeatures(parts: readonly ExtractedFeatures[]): ExtractedFe
   return { features, labels, channels, paths };
 }
 
-export async function extractFeatures(backbone: tf.LayersModel, loader: BatchLoader, epoch: number, options: ExtractOptions = {}): Promise<ExtractedFeatures> {
-  const channels = (backbone.outputs[0]?.shape[1] as number | undefined) ?? 0;
+export async function extractFeatures(backbone: FrozenNetwork, loader: BatchLoader, epoch: number, options: ExtractOptions = {}): Promise<ExtractedFeatures> {
+  const channels = backbone.outputShape[0] ?? 0;
   const chunks: ExtractedFeatures[] = [];
   let done = 0;
   for await (const batch of loader.epoch(epoch)) {
     if (options.signal?.aborted) throw new WorkbenchError('CANCELLED', 'Training was cancelled.');
-    const features = tf.tidy(() => {
-      const x = tf.tensor4d(batch.images, [batch.count, batch.size, batch.size, 3]);
-      return (backbone.predict(x) as tf.Tensor).dataSync() as Float32Array;
-    });
+    const features = await backbone.run(batch.images, batch.count);
     const bad = features.findIndex((v) => !Number.isFinite(v));
     if (bad >= 0) {
       throw new WorkbenchError(

@@ -14,7 +14,8 @@ import { runsFolder } from '../appPaths';
 import { createBatchLoader, type LabeledImage } from '../dataset/batchLoader';
 import { scanImageFolder, type ImageFolderScan } from '../dataset/scanImageFolder';
 import { initBackend, type BackendInfo } from '../engine/backend';
-import { buildResNet, buildResNetBackbone, HEAD_LAYER } from '../engine/resnet';
+import { buildResNet, HEAD_LAYER } from '../engine/resnet';
+import { openFrozenNetwork, type FrozenNetwork, type InferenceEngineUsed, type InferenceRequest } from '../engine/frozenNetwork';
 import { featureChannels } from '../../common/resnetSpec';
 import { readCheckpoint } from '../weights/checkpointFile';
 import { randomResNetStateDict } from '../weights/randomInit';
@@ -77,6 +78,8 @@ export interface RunReport {
   evaluation: Evaluation;
   history: HeadTrainingState['history'];
   backend: string;
+  /** Which engine computed the frozen backbone's features (linear runs). */
+  inference?: InferenceEngineUsed;
   weights: string;
   seconds: number;
   notices: string[];
@@ -193,6 +196,12 @@ export async function trainRun(options: TrainRunOptions): Promise<RunReport> {
     throw new WorkbenchError('BAD_INPUT', `The train folder's classes changed since the run started (${record.facts.classes.join(', ')} → ${data.classes.join(', ')}); start a new run.`);
   }
   const folder = record.folder;
+  // Linear runs compute features with the frozen backbone: on ONNX Runtime where it loads (engine/frozenNetwork.ts).
+  let frozen: FrozenNetwork | undefined;
+  if (config.mode === 'linear') {
+    assertCheckpointFits(weights.dict, config.depth);
+    frozen = await openFrozenNetwork(weights.dict, { depth: config.depth, output: 'features', imageSize: config.imageSize }, inferenceRequest(config));
+  }
   emit('run.started', {
     folder,
     classes: data.classes,
@@ -201,6 +210,7 @@ export async function trainRun(options: TrainRunOptions): Promise<RunReport> {
     evalSplit: data.evalSplit,
     backend: backend.backend,
     weights: weights.source,
+    ...(frozen ? { inference: frozen.used } : {}),
   });
   for (const notice of notices) progress('scanning', 1, 1, null, notice);
 
@@ -247,7 +257,7 @@ export async function trainRun(options: TrainRunOptions): Promise<RunReport> {
   try {
     const outcome =
       config.mode === 'linear'
-        ? await trainLinear(config, data, weights.dict, folder, options, progress, common, afterEpoch)
+        ? await trainLinear(config, data, frozen as FrozenNetwork, folder, options, progress, common, afterEpoch)
         : await trainFineTune(config, data, weights.dict, folder, options, common, afterEpoch);
     const report: RunReport = {
       runId,
@@ -262,6 +272,7 @@ export async function trainRun(options: TrainRunOptions): Promise<RunReport> {
       evaluation: outcome.evaluation,
       history: outcome.history,
       backend: backend.backend,
+      ...(frozen ? { inference: frozen.used } : {}),
       weights: weights.source,
       seconds: (performance.now() - started) / 1000,
       notices,
@@ -282,7 +293,14 @@ export async function trainRun(options: TrainRunOptions): Promise<RunReport> {
     emit('run.failed', { folder, error: toErrorData(error), checkpoint: savedCheckpoint });
     await metricsWrites;
     throw error;
+  } finally {
+    await frozen?.dispose();
   }
+}
+
+/** The run's choice of engine for its frozen forward passes. */
+export function inferenceRequest(config: RunConfig): InferenceRequest {
+  return { engine: config.inferenceEngine, provider: config.provider, ...(config.threads !== undefined ? { threads: config.threads } : {}) };
 }
 
 type Progress = (phase: RunPhase, done: number, total: number, eta: number | null, message?: string) => void;
@@ -311,14 +329,14 @@ interface TrainingOutcome {
 async function trainLinear(
   config: RunConfig,
   data: RunData,
-  dict: StateDict,
+  backbone: FrozenNetwork,
   folder: string,
   options: TrainRunOptions,
   progress: Progress,
   common: CommonTraining,
   afterEpoch: AfterEpoch,
 ): Promise<TrainingOutcome> {
-  const { train, evalSet } = await featuresFor(config, data, dict, folder, options, progress);
+  const { train, evalSet } = await featuresFor(config, data, backbone, folder, options, progress);
   const resume = options.resume ? await loadHeadState(folder) : undefined;
   const result = await trainHead(train, evalSet, {
     ...common,
@@ -439,7 +457,7 @@ const VIEW_CROP_SCALE: readonly [number, number] = [0.25, 1];
 async function featuresFor(
   config: RunConfig,
   data: RunData,
-  dict: StateDict,
+  backbone: FrozenNetwork,
   folder: string,
   options: TrainRunOptions,
   progress: (phase: RunPhase, done: number, total: number, eta: number | null, message?: string) => void,
@@ -449,10 +467,7 @@ async function featuresFor(
     const sets = featureSetsFromStored(cached);
     if (sets) return sets;
   }
-  const backbone = buildResNetBackbone(config.depth);
-  try {
-    assertCheckpointFits(dict, config.depth);
-    loadStateDictIntoModel(backbone, dict, { includeHead: false });
+  {
     const normalization = { mean: config.mean, std: config.std } as const;
     const evalTransform = { kind: 'eval' as const, options: { size: config.imageSize, crop: config.crop, normalization } };
     const views = config.augment ? config.views : 1;
@@ -479,8 +494,6 @@ async function featuresFor(
     const sets = { train: concatFeatures(parts), evalSet };
     await saveState(`${folder}/${FEATURES_FILE}`, featureSetsToStored(sets));
     return sets;
-  } finally {
-    backbone.dispose();
   }
 }
 
