@@ -13,18 +13,21 @@ import * as tf from '@tensorflow/tfjs';
 import { WorkbenchError } from '../../common/errors';
 import { RESNET_SPECS, type ResNetDepth } from '../../common/resnetSpec';
 import type { UnfreezeDepth } from '../../common/runConfig';
+import { openFrozenNetwork, type InferenceEngineUsed, type InferenceRequest } from '../engine/frozenNetwork';
+import { RESNET_STAGES } from '../engine/onnxGraph';
+import type { StateDict } from '../weights/stateDict';
 
 /** Runs the frozen stages forward: normalized NHWC images in, the first trainable stage's input out. */
 export interface FrozenPrefix {
-  /** What computes it, for the run's record (e.g. `tfjs wasm`). */
-  readonly engine: string;
+  /** What computes it, and what was not used and why, for the run's record. */
+  readonly used: InferenceEngineUsed;
   /** `images` is [count, size, size, 3] row-major; the result is a tensor the caller disposes. */
   run(images: Float32Array, count: number, size: number): Promise<tf.Tensor4D>;
   dispose(): void | Promise<void>;
 }
 
-/** Makes the prefix that ends at `boundary` (a layer name, e.g. `layer3.1.relu`). */
-export type FrozenPrefixFactory = (boundary: PrefixBoundary) => Promise<FrozenPrefix>;
+/** Makes the prefix that ends at `boundary`, given the full model (for a tfjs fallback). */
+export type FrozenPrefixFactory = (boundary: PrefixBoundary, model: tf.LayersModel) => Promise<FrozenPrefix>;
 
 export interface PrefixBoundary {
   /** Name of the last frozen layer, whose output the trainable part takes. */
@@ -91,15 +94,44 @@ export function trainableSuffix(model: tf.LayersModel, boundary: string): tf.Lay
  * The prefix on tfjs itself: the full model run to the boundary layer, in inference mode and outside
  * any gradient tape. The fallback where no faster engine for frozen passes is available.
  */
-export function tfjsPrefix(model: tf.LayersModel, boundary: string): FrozenPrefix {
+export function tfjsPrefix(model: tf.LayersModel, boundary: string, skipped: InferenceEngineUsed['skipped'] = []): FrozenPrefix {
   const layer = model.layers.find((l) => l.name === boundary);
   if (!layer) throw new WorkbenchError('INTERNAL', `Model ${model.name} has no layer ${boundary} to split at`);
   const outputName = originalOutput(layer).name;
   return {
-    engine: `tfjs ${tf.getBackend()}`,
+    used: { engine: 'tfjs', provider: tf.getBackend(), threads: null, version: tf.version.tfjs, skipped },
     run: async (images, count, size) =>
       tf.tidy(() => model.execute(tf.tensor4d(images, [count, size, size, 3]), outputName) as tf.Tensor4D),
     dispose: () => {},
+  };
+}
+
+/**
+ * The prefix on the engine for frozen passes (engine/frozenNetwork.ts: ONNX Runtime where it loads),
+ * from `dict` — which must hold the model's own frozen weights. Where that engine cannot run a stage
+ * prefix and the user did not insist on it, tfjs runs it, and the reason is recorded.
+ */
+export function frozenEnginePrefix(dict: StateDict, depth: ResNetDepth, imageSize: number, request: InferenceRequest = {}): FrozenPrefixFactory {
+  return async (boundary, model) => {
+    if (request.engine === 'tfjs') return tfjsPrefix(model, boundary.layer);
+    let network;
+    try {
+      network = await openFrozenNetwork(dict, { depth, output: { stage: RESNET_STAGES[boundary.stages - 1] as (typeof RESNET_STAGES)[number] }, imageSize }, request);
+    } catch (error) {
+      if (request.engine === 'onnxruntime') throw error;
+      const reason = error instanceof Error ? (error.message.split('\n')[0] ?? error.message) : String(error);
+      return tfjsPrefix(model, boundary.layer, [{ choice: 'onnxruntime', reason }]);
+    }
+    const opened = network;
+    const outputShape = opened.outputShape as [number, number, number];
+    return {
+      used: opened.used,
+      async run(images, count, size) {
+        if (size !== imageSize) throw new WorkbenchError('INTERNAL', `The frozen prefix was built for ${imageSize} px images, not ${size} px`);
+        return tf.tensor4d(await opened.run(images, count), [count, ...outputShape]);
+      },
+      dispose: () => opened.dispose(),
+    };
   };
 }
 
@@ -121,7 +153,7 @@ export async function fineTuneNetwork(model: tf.LayersModel, depth: ResNetDepth,
       dispose: async () => {},
     };
   }
-  const prefix = options.prefix ? await options.prefix(boundary) : tfjsPrefix(model, boundary.layer);
+  const prefix = options.prefix ? await options.prefix(boundary, model) : tfjsPrefix(model, boundary.layer);
   let trainable: tf.LayersModel;
   try {
     trainable = trainableSuffix(model, boundary.layer);

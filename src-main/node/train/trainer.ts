@@ -29,7 +29,7 @@ import { concatFeatures, extractFeatures, type ExtractedFeatures } from './featu
 import { evaluateHead, initialHead, trainHead, type HeadEpochResult, type HeadTrainingState } from './headTrainer';
 import { fineTune, predictLoader } from './fineTuner';
 import { fineTuneStateFromStored, fineTuneStateToStored, fullModelMetadata } from './fineTuneCheckpoint';
-import { fineTuneNetwork, type FineTuneNetwork } from './splitNetwork';
+import { fineTuneNetwork, frozenEnginePrefix, type FineTuneNetwork } from './splitNetwork';
 import type { OptimizerConfig } from './optimizers';
 import { headStateFromStored, headStateToStored, headWeightsToStored } from './headCheckpoint';
 import {
@@ -272,7 +272,7 @@ export async function trainRun(options: TrainRunOptions): Promise<RunReport> {
       evaluation: outcome.evaluation,
       history: outcome.history,
       backend: backend.backend,
-      ...(frozen ? { inference: frozen.used } : {}),
+      ...(frozen ? { inference: frozen.used } : outcome.inference ? { inference: outcome.inference } : {}),
       weights: weights.source,
       seconds: (performance.now() - started) / 1000,
       notices,
@@ -323,6 +323,8 @@ interface TrainingOutcome {
   stoppedEarly: boolean;
   /** Evaluation of the best epoch's model. */
   evaluation: Evaluation;
+  /** Fine-tuning: which engine ran the frozen prefix (linear runs record their `frozen` network's). */
+  inference?: InferenceEngineUsed;
 }
 
 /** Linear mode: features once (or from an interrupted run's cache), then the head. */
@@ -400,8 +402,11 @@ async function trainFineTune(
       transform: { kind: 'eval', options: { size: config.imageSize, crop: config.crop, normalization } },
       shuffle: false,
     });
-    // After the weights are in: a prefix on another engine is built from them.
-    network = await fineTuneNetwork(model, config.depth, config.unfreeze);
+    // The frozen prefix runs on the engine for frozen passes, built from the model's own weights
+    // once they are in (on resume, the checkpoint's; the frozen ones never change).
+    network = await fineTuneNetwork(model, config.depth, config.unfreeze, {
+      prefix: frozenEnginePrefix(extractStateDict(model, config.depth), config.depth, config.imageSize, inferenceRequest(config)),
+    });
     const result = await fineTune(network, trainLoader, evalLoader, {
       ...common,
       backboneLrScale: config.backboneLrScale,
@@ -421,7 +426,11 @@ async function trainFineTune(
     // The frozen prefix is the same in every epoch's weights, so the best weights need only the model.
     if (best) loadStateDictIntoModel(model, best.tensors, { includeHead: true });
     const evaluated = await predictLoader(network, evalLoader, data.classes.length, options.signal);
-    return { ...result, evaluation: evaluateLogits(evaluated.logits, evaluated.labels, evaluated.paths, data.classes).evaluation };
+    return {
+      ...result,
+      evaluation: evaluateLogits(evaluated.logits, evaluated.labels, evaluated.paths, data.classes).evaluation,
+      ...(network.prefix ? { inference: network.prefix.used } : {}),
+    };
   } finally {
     await network?.dispose();
     model.dispose();
