@@ -10,6 +10,7 @@ import path from 'node:path';
 import util from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { registerBatchNormGradient } from './batchNormGradient';
 import { registerFastCpuKernels } from './cpuKernels';
 import { registerWasmGradientKernels } from './wasmKernels';
 
@@ -123,6 +124,7 @@ async function initBackendNow(request: BackendRequest): Promise<BackendInfo> {
   // We report the backend and its limits ourselves (`info`, engine.info); tfjs' console banners
   // ("install our node backend") would only interleave with CLI output.
   tf.env().set('PROD', true);
+  registerBatchNormGradient();
   const candidates = request.candidates ?? BACKEND_NAMES;
   if (active && candidates.includes(active.backend) && (!request.requireConvGradients || active.convGradients)) {
     return active;
