@@ -12,7 +12,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src-main/node/engine/backend';
-import { classifyImages, type TopClass } from '../../src-main/node/engine/classify';
+import type { TopClass } from '../../src-main/node/engine/classify';
+import { classifyWithModel } from '../../src-main/node/export/loadModel';
 import { exportRun } from '../../src-main/node/export/exportRun';
 import { loadRunModel } from '../../src-main/node/export/loadRunModel';
 import type { RunReport } from '../../src-main/node/train/trainer';
@@ -48,10 +49,9 @@ describe('exports loaded by PyTorch and checked by ONNX', () => {
     files = await testImages(work);
     const loaded = await loadRunModel(run.folder);
     ours = [];
-    for await (const p of classifyImages(loaded.model, files, { imageSize: 32, crop: 0.875, normalization: loaded, labels: loaded.classes, topK: 3 })) {
+    for await (const p of classifyWithModel(loaded, files, { topK: 3 })) {
       if ('top' in p) ours.push(p.top.map((t: TopClass) => ({ label: t.label, probability: t.probability })));
     }
-    loaded.model.dispose();
   });
   afterAll(async () => {
     await rm(work, { recursive: true, force: true });

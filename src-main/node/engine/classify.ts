@@ -1,11 +1,12 @@
 /**
- * Inference on image files: decode, eval transform, batched forward pass, softmax, top-k.
- * Used by `predict` and later by the service's `models.predict`.
+ * Inference on image files: decode, eval transform, batched forward pass of the frozen classifier
+ * (frozenNetwork.ts: ONNX Runtime or tfjs), softmax, top-k. Used by `predict`, `models.predict` and
+ * `models.classify` (Try it).
  */
-import * as tf from '@tensorflow/tfjs';
 import type { Normalization } from '../../common/normalization';
 import { toErrorData, type ErrorData } from '../../common/errors';
 import { loadEvalImage } from '../dataset/transforms';
+import type { FrozenNetwork } from './frozenNetwork';
 
 export interface ClassifyOptions {
   /** Input side in pixels. Default 224. */
@@ -50,7 +51,7 @@ export function topK(probabilities: readonly number[], k: number, labels?: reado
  * Classify files in batches; yields one prediction per file in input order. A file that cannot be
  * decoded yields an error entry instead of ending the run.
  */
-export async function* classifyImages(model: tf.LayersModel, files: readonly string[], options: ClassifyOptions): AsyncGenerator<ImagePrediction> {
+export async function* classifyImages(network: FrozenNetwork, files: readonly string[], options: ClassifyOptions): AsyncGenerator<ImagePrediction> {
   const batchSize = options.batchSize ?? 8;
   const side = options.imageSize;
   for (let start = 0; start < files.length; start += batchSize) {
@@ -70,12 +71,9 @@ export async function* classifyImages(model: tf.LayersModel, files: readonly str
     if (good.length > 0) {
       const batch = new Float32Array(good.length * side * side * 3);
       good.forEach((d, i) => batch.set(d.pixels, i * side * side * 3));
-      const logits = tf.tidy(() => model.predict(tf.tensor4d(batch, [good.length, side, side, 3])) as tf.Tensor2D);
-      try {
-        rows = (await logits.array()) as number[][];
-      } finally {
-        logits.dispose();
-      }
+      const logits = await network.run(batch, good.length);
+      const classes = network.outputShape[0] ?? 0;
+      rows = good.map((_, i) => Array.from(logits.subarray(i * classes, (i + 1) * classes)));
     }
     let row = 0;
     for (const d of decoded) {

@@ -64,11 +64,14 @@ let ortFailure: string | undefined;
 
 /** onnxruntime-node, or why it cannot load here (no binary for this platform, a broken install). */
 export function loadOnnxRuntime(): { ort: typeof Ort; version: string } | { ort?: undefined; reason: string } {
+  if (process.env.RESNET_WORKBENCH_NO_ONNXRUNTIME === '1') return { reason: 'turned off by RESNET_WORKBENCH_NO_ONNXRUNTIME=1' };
   if (ortModule) return { ort: ortModule, version: ortModule.env.versions.common ?? 'unknown' };
   if (ortFailure) return { reason: ortFailure };
-  if (process.env.RESNET_WORKBENCH_NO_ONNXRUNTIME === '1') return { reason: 'turned off by RESNET_WORKBENCH_NO_ONNXRUNTIME=1' };
   try {
     ortModule = require('onnxruntime-node') as typeof Ort;
+    // Failures reach us as exceptions with their reasons, which we report; ONNX Runtime's own log
+    // lines (a missing CUDA library during the probe) would only interleave with CLI output.
+    ortModule.env.logLevel = 'fatal';
     return { ort: ortModule, version: ortModule.env.versions.common ?? 'unknown' };
   } catch (error) {
     const message = error instanceof Error ? error.message.split('\n')[0] ?? '' : String(error);
@@ -120,7 +123,7 @@ const { parentPort, workerData } = require('node:worker_threads');
   const ort = require(workerData.ortPath);
   // A missing provider library is the expected failure: its reason comes back as the probe's answer, not as a log line.
   ort.env.logLevel = 'fatal';
-  const session = await ort.InferenceSession.create(workerData.graph, { executionProviders: [workerData.provider], graphOptimizationLevel: 'disabled' });
+  const session = await ort.InferenceSession.create(workerData.graph, { executionProviders: [workerData.provider], graphOptimizationLevel: 'disabled', logSeverityLevel: 4 });
   const x = new Float32Array(48);
   for (let c = 0; c < 3; c++) x.fill(c - 1, c * 16, c * 16 + 16);
   const out = await session.run({ x: new ort.Tensor('float32', x, [1, 3, 4, 4]) });
@@ -144,7 +147,8 @@ export const probeInWorkerThread: ProviderProbe = (provider, timeoutMs) =>
       void worker.terminate();
       resolve(result);
     };
-    const timer = setTimeout(() => finish({ ok: false, reason: `it did not answer within ${(timeoutMs / 1000).toFixed(0)} s` }), timeoutMs);
+    const limit = timeoutMs >= 1000 ? `${Math.round(timeoutMs / 1000)} s` : `${timeoutMs} ms`;
+    const timer = setTimeout(() => finish({ ok: false, reason: `it did not answer within ${limit}` }), timeoutMs);
     worker.once('message', (message: ProbeResult) => finish(message));
     worker.once('error', (error) => finish({ ok: false, reason: error.message.split('\n')[0] ?? String(error) }));
     worker.once('exit', (code) => finish({ ok: false, reason: `its probe ended with exit code ${code}` }));

@@ -8,6 +8,7 @@ import { WorkbenchError } from '../../common/errors';
 import { writeFileAtomic } from '../io/atomicWrite';
 import type { ExportMetadata } from './exportMetadata';
 import { assertWritableTarget, writeFolderAtomic } from './exportTarget';
+import { classifierModel } from './loadModel';
 import { loadRunModel, type LoadRunOptions } from './loadRunModel';
 import { EXPORT_FORMATS, modelCard, type ExportFormat } from './modelCard';
 import { onnxModelBytes } from './onnxExport';
@@ -51,22 +52,23 @@ export async function exportRun(options: ExportRunOptions): Promise<ExportResult
   await assertWritableTarget(out, force);
   if (format !== 'tfjs') await assertWritableTarget(card, force);
   const loaded = await loadRunModel(options.run, options);
+  const model = classifierModel(loaded);
   try {
     const { metadata } = loaded;
     const cardText = modelCard(metadata, format, path.basename(out));
     if (format === 'tfjs') {
       await writeFolderAtomic(out, async (folder) => {
-        await writeTfjsModel(loaded.model, metadata, folder);
+        await writeTfjsModel(model, metadata, folder);
         await writeFileAtomic(path.join(folder, 'README.md'), cardText);
       });
     } else {
-      const dict = modelStateDict(loaded.model, loaded.depth);
+      const dict = modelStateDict(model, loaded.depth);
       const bytes = format === 'pth' ? pthBytes(dict) : format === 'safetensors' ? safetensorsBytes(dict, metadata) : onnxModelBytes(dict, metadata);
       await writeFileAtomic(out, bytes);
       await writeFileAtomic(card, cardText);
     }
     return { format, path: out, card, metadata };
   } finally {
-    loaded.model.dispose();
+    model.dispose();
   }
 }

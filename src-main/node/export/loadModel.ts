@@ -1,24 +1,27 @@
 /**
  * `predict --model X`: X may be a run (folder or id), or anything `export` wrote — a .pth or
- * .safetensors file, an .onnx file, a tfjs folder. Whatever it is, the result is one tfjs classifier
- * with the labels and preprocessing that belong to it.
+ * .safetensors file, an .onnx file, a tfjs folder. Whatever it is, the result is one torchvision state
+ * dict with the labels and preprocessing that belong to it, run by the frozen-network engine
+ * (ONNX Runtime where it loads, else tfjs).
  */
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { WorkbenchError } from '../../common/errors';
+import type * as tf from '@tensorflow/tfjs';
 import { classifyImages, type ImagePrediction } from '../engine/classify';
+import { openFrozenNetwork, type InferenceEngineUsed, type InferenceRequest } from '../engine/frozenNetwork';
 import { buildResNet } from '../engine/resnet';
 import { readCheckpointWithMetadata } from '../weights/checkpointFile';
 import type { StateDict } from '../weights/stateDict';
-import { describeCheckpoint, loadStateDictIntoModel } from '../weights/torchvisionWeights';
+import { assertCheckpointFits, describeCheckpoint, extractStateDict, loadStateDictIntoModel } from '../weights/torchvisionWeights';
 import { metadataFromStrings, type ExportMetadata } from './exportMetadata';
 import { loadRunModel, type LoadedModel, type LoadRunOptions } from './loadRunModel';
 import { metadataStringsFromCard } from './modelCard';
 import { readOnnxModel } from './onnxExport';
 import { readTfjsModel } from './tfjsExport';
 
-function fromMetadata(model: LoadedModel['model'], metadata: ExportMetadata): LoadedModel {
-  return { model, classes: metadata.labels, depth: metadata.depth, imageSize: metadata.imageSize, crop: metadata.crop, mean: metadata.mean, std: metadata.std, metadata };
+function fromMetadata(dict: StateDict, metadata: ExportMetadata): LoadedModel {
+  return { dict, classes: metadata.labels, depth: metadata.depth, imageSize: metadata.imageSize, crop: metadata.crop, mean: metadata.mean, std: metadata.std, metadata };
 }
 
 /** A torchvision state dict plus export metadata as a classifier; checks the two agree. */
@@ -30,14 +33,20 @@ export function classifierFromStateDict(dict: StateDict, metadata: ExportMetadat
       `${label} holds a ResNet-${found.depth} with ${found.numClasses} outputs, but its metadata names a ResNet-${metadata.depth} with ${metadata.labels.length} labels.`,
     );
   }
-  const model = buildResNet(metadata.depth, metadata.labels.length);
+  assertCheckpointFits(dict, metadata.depth, metadata.labels.length);
+  return fromMetadata(dict, metadata);
+}
+
+/** The loaded classifier as a tfjs model (for the tfjs export); the caller disposes it. */
+export function classifierModel(loaded: LoadedModel): tf.LayersModel {
+  const model = buildResNet(loaded.depth, loaded.classes.length);
   try {
-    loadStateDictIntoModel(model, dict, { includeHead: true });
+    loadStateDictIntoModel(model, loaded.dict, { includeHead: true });
   } catch (error) {
     model.dispose();
     throw error;
   }
-  return fromMetadata(model, metadata);
+  return model;
 }
 
 async function cardMetadata(file: string): Promise<ExportMetadata | undefined> {
@@ -59,13 +68,17 @@ async function loadCheckpointFile(file: string): Promise<LoadedModel> {
   return classifierFromStateDict(tensors, found, file);
 }
 
-/** Load a run or an exported model as a classifier; the caller disposes `model`. */
+/** Load a run or an exported model as a classifier. */
 export async function loadModelForPrediction(reference: string, options: LoadRunOptions = {}): Promise<LoadedModel> {
   const info = await stat(reference).catch(() => undefined);
   if (info?.isDirectory()) {
     if (await stat(path.join(reference, 'model.json')).catch(() => undefined)) {
       const { model, metadata } = await readTfjsModel(reference);
-      return fromMetadata(model, metadata);
+      try {
+        return fromMetadata(extractStateDict(model, metadata.depth), metadata);
+      } finally {
+        model.dispose();
+      }
     }
     return loadRunModel(reference, options);
   }
@@ -80,14 +93,28 @@ export async function loadModelForPrediction(reference: string, options: LoadRun
   return loadRunModel(reference, options);
 }
 
+export interface ClassifyWithModelOptions {
+  topK: number;
+  batchSize?: number;
+  inference?: InferenceRequest;
+  /** Told which engine runs the model, once it is open. */
+  onEngine?: (used: InferenceEngineUsed) => void;
+}
+
 /** Classify files with a loaded model, using the model's own labels and preprocessing. */
-export function classifyWithModel(loaded: LoadedModel, files: readonly string[], options: { topK: number; batchSize?: number }): AsyncGenerator<ImagePrediction> {
-  return classifyImages(loaded.model, files, {
-    imageSize: loaded.imageSize,
-    crop: loaded.crop,
-    normalization: { mean: loaded.mean, std: loaded.std },
-    topK: options.topK,
-    ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}),
-    labels: loaded.classes,
-  });
+export async function* classifyWithModel(loaded: LoadedModel, files: readonly string[], options: ClassifyWithModelOptions): AsyncGenerator<ImagePrediction> {
+  const network = await openFrozenNetwork(loaded.dict, { depth: loaded.depth, output: 'logits', imageSize: loaded.imageSize, numClasses: loaded.classes.length }, options.inference);
+  try {
+    options.onEngine?.(network.used);
+    yield* classifyImages(network, files, {
+      imageSize: loaded.imageSize,
+      crop: loaded.crop,
+      normalization: { mean: loaded.mean, std: loaded.std },
+      topK: options.topK,
+      ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}),
+      labels: loaded.classes,
+    });
+  } finally {
+    await network.dispose();
+  }
 }

@@ -8,16 +8,14 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type * as tf from '@tensorflow/tfjs';
 import { WorkbenchError } from '../../common/errors';
 import type { ResNetDepth } from '../../common/resnetSpec';
 import { runsFolder, weightsFolder } from '../appPaths';
-import { buildResNet } from '../engine/resnet';
 import { CHECKPOINT_CONTENT, checkpointPath, loadState, openRunFolder, readRunEvents, type RunRecord } from '../train/runFolder';
 import { readCheckpoint } from '../weights/checkpointFile';
 import { randomResNetStateDict } from '../weights/randomInit';
 import type { StateDict } from '../weights/stateDict';
-import { loadStateDictIntoModel } from '../weights/torchvisionWeights';
+import { assertCheckpointFits } from '../weights/torchvisionWeights';
 import type { ExportMetadata, ExportMetrics } from './exportMetadata';
 
 export interface LoadRunOptions {
@@ -28,8 +26,8 @@ export interface LoadRunOptions {
 }
 
 export interface LoadedModel {
-  /** NHWC normalized input, logits out; the caller disposes it. */
-  model: tf.LayersModel;
+  /** The whole classifier as torchvision's state dict (fc included). */
+  dict: StateDict;
   classes: string[];
   depth: ResNetDepth;
   imageSize: number;
@@ -127,20 +125,10 @@ export async function loadRunModel(runFolderOrId: string, options: LoadRunOption
   }
   const classes = facts.classes;
   const backbone = kind === HEAD_KIND ? await startingWeights(record, options) : undefined;
-  const model = buildResNet(config.depth, classes.length);
-  try {
-    if (backbone) {
-      // The head file holds fc.* only: the run's model is the starting backbone with that head.
-      const dict: StateDict = new Map(backbone);
-      for (const [key, value] of best.tensors) dict.set(key, value);
-      loadStateDictIntoModel(model, dict, { includeHead: true });
-    } else {
-      loadStateDictIntoModel(model, best.tensors, { includeHead: true });
-    }
-  } catch (error) {
-    model.dispose();
-    throw error;
-  }
+  // A head file holds fc.* only: the run's model is the starting backbone with that head.
+  const dict: StateDict = backbone ? new Map(backbone) : best.tensors;
+  if (backbone) for (const [key, value] of best.tensors) dict.set(key, value);
+  assertCheckpointFits(dict, config.depth, classes.length);
   const summary = await runSummary(record.folder);
   const metadata: ExportMetadata = {
     labels: [...classes],
@@ -157,5 +145,5 @@ export async function loadRunModel(runFolderOrId: string, options: LoadRunOption
     datasetFingerprint: datasetFingerprint(record, summary),
     metrics: summary.metrics,
   };
-  return { model, classes: [...classes], depth: config.depth, imageSize: config.imageSize, crop: config.crop, mean: metadata.mean, std: metadata.std, metadata };
+  return { dict, classes: [...classes], depth: config.depth, imageSize: config.imageSize, crop: config.crop, mean: metadata.mean, std: metadata.std, metadata };
 }

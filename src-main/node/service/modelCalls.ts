@@ -55,12 +55,7 @@ export async function prepareClassify(params: CallParams<'models.classify'>, pat
 
 /** Loads the model a job names, runs `use` with it and frees it. */
 async function withModel<T>(model: string, options: ModelJobOptions, use: (loaded: LoadedModel) => Promise<T>): Promise<T> {
-  const loaded = await loadModelForPrediction(model, options);
-  try {
-    return await use(loaded);
-  } finally {
-    loaded.model.dispose();
-  }
+  return use(await loadModelForPrediction(model, options));
 }
 
 async function classifyFiles(loaded: LoadedModel, files: readonly string[], topK: number, nameOf: (file: string) => string): Promise<CallResult<'models.predict'>> {

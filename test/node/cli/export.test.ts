@@ -5,6 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { torchvisionStateDictLayout } from '../../../src-main/common/resnetSpec';
 import { initBackend } from '../../../src-main/node/engine/backend';
+import { classifierModel } from '../../../src-main/node/export/loadModel';
 import { loadRunModel } from '../../../src-main/node/export/loadRunModel';
 import { readCheckpointWithMetadata } from '../../../src-main/node/weights/checkpointFile';
 import type { StateDict } from '../../../src-main/node/weights/stateDict';
@@ -35,9 +36,9 @@ describe('export (pth, safetensors)', () => {
     await initBackend({ candidates: ['wasm', 'cpu'] });
     work = await mkdtemp(path.join(tmpdir(), 'rw-export-'));
     run = await makeTinyRun(work);
-    const loaded = await loadRunModel(run.folder);
-    expected = extractStateDict(loaded.model, 18);
-    loaded.model.dispose();
+    const model = classifierModel(await loadRunModel(run.folder));
+    expected = extractStateDict(model, 18);
+    model.dispose();
   }, 120_000);
   afterAll(async () => {
     await rm(work, { recursive: true, force: true });

@@ -1,13 +1,11 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WorkbenchError } from '../../../src-main/common/errors';
-import { IMAGENET_NORMALIZATION } from '../../../src-main/common/normalization';
 import { initBackend } from '../../../src-main/node/engine/backend';
-import { classifyImages } from '../../../src-main/node/engine/classify';
-import { loadRunModel } from '../../../src-main/node/export/loadRunModel';
+import { classifierModel, classifyWithModel } from '../../../src-main/node/export/loadModel';
+import { loadRunModel, type LoadedModel } from '../../../src-main/node/export/loadRunModel';
 import type { RunReport } from '../../../src-main/node/train/trainer';
 import { checkpointPath, loadState, saveState } from '../../../src-main/node/train/runFolder';
 import { fullModelMetadata } from '../../../src-main/node/train/fineTuneCheckpoint';
@@ -17,9 +15,9 @@ import { makeTinyRun, testImages } from './tinyRun';
 let work: string;
 let run: RunReport;
 
-async function topLabels(model: tf.LayersModel, classes: string[]): Promise<string[]> {
+async function topLabels(loaded: LoadedModel): Promise<string[]> {
   const labels: string[] = [];
-  for await (const p of classifyImages(model, await testImages(work), { imageSize: 32, crop: 0.875, normalization: IMAGENET_NORMALIZATION, labels: classes })) {
+  for await (const p of classifyWithModel(loaded, await testImages(work), { topK: 1 })) {
     if ('error' in p) throw new Error(p.error.message);
     labels.push(p.top[0]!.label);
   }
@@ -38,35 +36,35 @@ describe('loadRunModel', () => {
 
   it('rebuilds a linear run: seeded backbone plus the trained head, reproducing the run\'s own test accuracy', async () => {
     const loaded = await loadRunModel(run.folder);
-    try {
+    {
       expect(loaded).toMatchObject({ classes: ['blue', 'green', 'red'], depth: 18, imageSize: 32, crop: 0.875, mean: [0.485, 0.456, 0.406] });
       expect(loaded.metadata).toMatchObject({ mode: 'linear', sourceWeights: 'none', runId: run.runId, metrics: { accuracy: run.testAccuracy, evalSplit: 'test' } });
       expect(loaded.metadata.datasetFingerprint).toMatch(/^[0-9a-f]{64}$/);
-      const predicted = await topLabels(loaded.model, loaded.classes);
+      const predicted = await topLabels(loaded);
       const actual = (await testImages(work)).map((f) => path.basename(path.dirname(f)));
       const accuracy = predicted.filter((p, i) => p === actual[i]).length / actual.length;
       // The report's accuracy came from cached features and the head: the rebuilt model must agree.
       expect(accuracy).toBeCloseTo(run.testAccuracy, 10);
-      const fc = loaded.model.getLayer('fc').getWeights()[1]!.dataSync();
+      const fc = loaded.dict.get('fc.bias')!.data as Float32Array;
       const head = (await loadState(checkpointPath(run.folder, 'best')))!.tensors.get('fc.bias')!.data as Float32Array;
       expect(Array.from(fc)).toEqual(Array.from(head));
-    } finally {
-      loaded.model.dispose();
     }
   });
 
   it('opens a run by id under the runs folder', async () => {
     const loaded = await loadRunModel(run.runId, { runsRoot: path.join(work, 'runs') });
-    loaded.model.dispose();
     expect(loaded.metadata.runId).toBe(run.runId);
   });
 
   it('rebuilds a fine-tune run from its full state dict', async () => {
     const linear = await loadRunModel(run.folder);
     const folder = path.join(work, 'finetuned');
-    try {
+    {
       // A fine-tune run's folder: its config says finetune, best.safetensors is a whole (changed) model.
-      const dict = extractStateDict(linear.model, 18);
+      const model = classifierModel(linear);
+      const dict = extractStateDict(model, 18);
+      model.dispose();
+      const original = linear.dict.get('layer4.1.conv2.weight')!.data as Float32Array;
       const conv = dict.get('layer4.1.conv2.weight')!.data as Float32Array;
       conv.forEach((v, i) => (conv[i] = v * 1.5));
       const config = JSON.parse(await readFile(path.join(run.folder, 'config.json'), 'utf8')) as { config: Record<string, unknown> };
@@ -76,17 +74,9 @@ describe('loadRunModel', () => {
       await writeFile(path.join(folder, 'config.json'), JSON.stringify(config));
       await saveState(checkpointPath(folder, 'best'), { tensors: dict, metadata: fullModelMetadata(linear.classes, 2) });
       const loaded = await loadRunModel(folder);
-      try {
-        expect(loaded.metadata.mode).toBe('finetune');
-        const got = loaded.model.getLayer('layer4.1.conv2').getWeights()[0]!;
-        const expected = linear.model.getLayer('layer4.1.conv2').getWeights()[0]!.mul(1.5);
-        expect(tf.max(tf.abs(got.sub(expected))).dataSync()[0]).toBeLessThan(1e-6);
-        expected.dispose();
-      } finally {
-        loaded.model.dispose();
-      }
-    } finally {
-      linear.model.dispose();
+      expect(loaded.metadata.mode).toBe('finetune');
+      const got = loaded.dict.get('layer4.1.conv2.weight')!.data as Float32Array;
+      expect(got.reduce((worst, v, i) => Math.max(worst, Math.abs(v - original[i]! * 1.5)), 0)).toBeLessThan(1e-6);
     }
   });
 

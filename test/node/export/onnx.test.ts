@@ -4,9 +4,8 @@ import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../../src-main/node/engine/backend';
-import { classifyImages } from '../../../src-main/node/engine/classify';
 import { exportRun } from '../../../src-main/node/export/exportRun';
-import { loadModelForPrediction } from '../../../src-main/node/export/loadModel';
+import { classifierModel, classifyWithModel, loadModelForPrediction } from '../../../src-main/node/export/loadModel';
 import { loadRunModel } from '../../../src-main/node/export/loadRunModel';
 import { readOnnxModel } from '../../../src-main/node/export/onnxExport';
 import { loadEvalImage } from '../../../src-main/node/dataset/transforms';
@@ -38,10 +37,9 @@ describe('ONNX export, checked by ONNX Runtime', () => {
     work = await mkdtemp(path.join(tmpdir(), 'rw-onnx-'));
     run = await makeTinyRun(work);
     files = await testImages(work);
-    const loaded = await loadRunModel(run.folder);
+    // The workbench's tfjs engine: the export is checked against an engine other than the one that reads it.
     ours = [];
-    for await (const p of classifyImages(loaded.model, files, { imageSize: 32, crop: 0.875, normalization: loaded })) if ('logits' in p) ours.push(p.logits);
-    loaded.model.dispose();
+    for await (const p of classifyWithModel(await loadRunModel(run.folder), files, { topK: 1, inference: { engine: 'tfjs' } })) if ('logits' in p) ours.push(p.logits);
   }, 120_000);
   afterAll(async () => {
     await rm(work, { recursive: true, force: true });
@@ -78,18 +76,17 @@ describe('ONNX export, checked by ONNX Runtime', () => {
   it('carries the metadata and reads back as the exact state dict', async () => {
     const { dict, metadata } = await readOnnxModel(path.join(work, 'model.onnx'));
     expect(metadata).toMatchObject({ labels: ['blue', 'green', 'red'], depth: 18, imageSize: 32, crop: 0.875, runId: run.runId });
-    const loaded = await loadRunModel(run.folder);
-    const expected = extractStateDict(loaded.model, 18);
-    loaded.model.dispose();
+    const model = classifierModel(await loadRunModel(run.folder));
+    const expected = extractStateDict(model, 18);
+    model.dispose();
     for (const [key, t] of expected) {
       if (key.endsWith('num_batches_tracked')) continue;
       const got = dict.get(key)!.data as Float32Array;
       const want = t.data as Float32Array;
       expect(Buffer.from(got.buffer, got.byteOffset, got.byteLength).equals(Buffer.from(want.buffer, want.byteOffset, want.byteLength)), key).toBe(true);
     }
-    const model = await loadModelForPrediction(path.join(work, 'model.onnx'));
-    expect(model.classes).toEqual(['blue', 'green', 'red']);
-    model.model.dispose();
+    const fromOnnx = await loadModelForPrediction(path.join(work, 'model.onnx'));
+    expect(fromOnnx.classes).toEqual(['blue', 'green', 'red']);
     const bytes = await readFile(path.join(work, 'model.onnx'));
     expect(bytes.includes(Buffer.from('resnet-workbench/export-v1'))).toBe(true);
   });

@@ -7,10 +7,11 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { torchvisionStateDictLayout } from '../../../src-main/common/resnetSpec';
 import { initBackend } from '../../../src-main/node/engine/backend';
-import { classifyImages } from '../../../src-main/node/engine/classify';
+import { IMAGENET_NORMALIZATION } from '../../../src-main/common/normalization';
+import { loadEvalImage } from '../../../src-main/node/dataset/transforms';
 import { exportRun } from '../../../src-main/node/export/exportRun';
-import { loadModelForPrediction } from '../../../src-main/node/export/loadModel';
-import { loadRunModel } from '../../../src-main/node/export/loadRunModel';
+import { classifyWithModel, loadModelForPrediction } from '../../../src-main/node/export/loadModel';
+import { loadRunModel, type LoadedModel } from '../../../src-main/node/export/loadRunModel';
 import type { RunReport } from '../../../src-main/node/train/trainer';
 import { makeTinyRun, testImages } from './tinyRun';
 
@@ -21,10 +22,22 @@ let run: RunReport;
 let files: string[];
 let ours: number[][];
 
-async function logitsOf(model: tf.LayersModel): Promise<number[][]> {
+/** The workbench's own logits, on its tfjs engine (what a tfjs export must reproduce). */
+async function logitsOf(loaded: LoadedModel): Promise<number[][]> {
   const rows: number[][] = [];
-  const normalization = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] } as const;
-  for await (const p of classifyImages(model, files, { imageSize: 32, crop: 0.875, normalization })) if ('logits' in p) rows.push(p.logits);
+  for await (const p of classifyWithModel(loaded, files, { topK: 1, inference: { engine: 'tfjs' } })) if ('logits' in p) rows.push(p.logits);
+  return rows;
+}
+
+/** A plain tfjs model's logits on the same preprocessed images. */
+async function tfjsLogits(model: tf.LayersModel): Promise<number[][]> {
+  const rows: number[][] = [];
+  for (const file of files) {
+    const pixels = await loadEvalImage(file, { size: 32, crop: 0.875, normalization: IMAGENET_NORMALIZATION });
+    const out = tf.tidy(() => model.predict(tf.tensor4d(pixels, [1, 32, 32, 3])) as tf.Tensor);
+    rows.push(Array.from(await out.data()));
+    out.dispose();
+  }
   return rows;
 }
 
@@ -36,9 +49,7 @@ describe('tfjs export, loaded back by TensorFlow.js', () => {
     work = await mkdtemp(path.join(tmpdir(), 'rw-tfjs-'));
     run = await makeTinyRun(work);
     files = await testImages(work);
-    const loaded = await loadRunModel(run.folder);
-    ours = await logitsOf(loaded.model);
-    loaded.model.dispose();
+    ours = await logitsOf(await loadRunModel(run.folder));
   }, 120_000);
   afterAll(async () => {
     await rm(work, { recursive: true, force: true });
@@ -65,7 +76,7 @@ describe('tfjs export, loaded back by TensorFlow.js', () => {
     const model = await tf.loadLayersModel(handler);
     try {
       expect(model.inputs[0]!.shape.at(-1)).toBe(3); // NHWC
-      const theirs = await logitsOf(model);
+      const theirs = await tfjsLogits(model);
       const agree = theirs.filter((row, n) => argmax(row) === argmax(ours[n]!)).length / files.length;
       expect(agree).toBeGreaterThanOrEqual(0.995);
       const worst = Math.max(...theirs.flatMap((row, n) => row.map((v, i) => Math.abs(v - ours[n]![i]!))));
@@ -76,7 +87,6 @@ describe('tfjs export, loaded back by TensorFlow.js', () => {
     const viaPredict = await loadModelForPrediction(out);
     expect(viaPredict.classes).toEqual(['blue', 'green', 'red']);
     expect(viaPredict.metadata.imageSize).toBe(32);
-    viaPredict.model.dispose();
   });
 
   it('replaces an earlier export only with force, and never a folder that is not an export', async () => {

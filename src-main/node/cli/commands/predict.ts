@@ -4,16 +4,16 @@ import type { Command } from 'commander';
 import { WorkbenchError } from '../../../common/errors';
 import { IMAGENET_NORMALIZATION } from '../../../common/normalization';
 import type { ResNetDepth } from '../../../common/resnetSpec';
-import { initBackend } from '../../engine/backend';
 import { classifyImages } from '../../engine/classify';
-import { buildResNet } from '../../engine/resnet';
+import { describeEngine, openFrozenNetwork, type InferenceEngineUsed } from '../../engine/frozenNetwork';
 import { loadImagenetClasses } from '../../imagenetClasses';
 import { readCheckpoint } from '../../weights/checkpointFile';
-import { assertCheckpointFits, describeCheckpoint, loadStateDictIntoModel } from '../../weights/torchvisionWeights';
+import { assertCheckpointFits, describeCheckpoint } from '../../weights/torchvisionWeights';
 import { classifyWithModel, loadModelForPrediction } from '../../export/loadModel';
 import { writeFileAtomic } from '../../io/atomicWrite';
 import type { CliOutput } from '../output';
 import { outputFor, withJsonOption, type CliContext } from '../context';
+import { addInferenceOptions, inferenceFromOptions, type InferenceCommandOptions } from '../inferenceOptions';
 import { parseDepth, parseFraction, parsePositiveInt, UsageError } from '../usage';
 import { hasImageExtension } from '../../dataset/imageExtensions';
 
@@ -28,6 +28,8 @@ interface PredictOptions {
   batchSize: number;
   json?: boolean;
 }
+
+type PredictCommandOptions = PredictOptions & InferenceCommandOptions;
 
 async function imagesBelow(folder: string): Promise<string[]> {
   const entries = await readdir(folder, { withFileTypes: true, recursive: true });
@@ -50,8 +52,8 @@ export async function expandImageArguments(args: readonly string[]): Promise<str
 
 export function registerPredict(program: Command, ctx: CliContext): void {
   withJsonOption(
-    program
-      .command('predict')
+    addInferenceOptions(program
+      .command('predict'))
       .description('classify images with a trained run, an exported model, or a ResNet checkpoint')
       .argument('<images...>', 'image files or folders of images')
       .option('--model <run|export>', 'a run (folder or id) or an export (.pth, .safetensors, .onnx, tfjs folder): its labels and preprocessing are used')
@@ -62,7 +64,7 @@ export function registerPredict(program: Command, ctx: CliContext): void {
       .option('--crop <fraction>', "center-crop fraction, 1 = plain resize; with --weights (--model uses the model's own)", parseFraction, 0.875)
       .option('--top-k <k>', 'classes to list per image', parsePositiveInt, 5)
       .option('--batch-size <n>', 'images per forward pass', parsePositiveInt, 8),
-  ).action(async (images: string[], options: PredictOptions) => {
+  ).action(async (images: string[], options: PredictCommandOptions) => {
     const out = outputFor(ctx, options);
     if (images.length === 0) throw new UsageError('name at least one image or folder');
     if ((options.model === undefined) === (options.weights === undefined)) throw new UsageError('give exactly one of --model (a run or an export) and --weights (a bare checkpoint)');
@@ -76,16 +78,14 @@ export function registerPredict(program: Command, ctx: CliContext): void {
     const found = describeCheckpoint(dict);
     const depth = options.depth ?? found.depth;
     assertCheckpointFits(dict, depth);
-    const backend = await initBackend();
-    const model = buildResNet(depth, found.numClasses);
+    const network = await openFrozenNetwork(dict, { depth, output: 'logits', imageSize: options.imageSize }, inferenceFromOptions(options));
     let failures = 0;
     let count = 0;
     try {
-      loadStateDictIntoModel(model, dict, { includeHead: true });
       const labels = found.numClasses === 1000 ? await loadImagenetClasses() : undefined;
       const files = await expandImageArguments(images);
       if (files.length === 0) throw new WorkbenchError('NOT_FOUND', `No images found in ${images.join(', ')}`);
-      for await (const prediction of classifyImages(model, files, {
+      for await (const prediction of classifyImages(network, files, {
         imageSize: options.imageSize,
         crop: options.crop,
         normalization: IMAGENET_NORMALIZATION,
@@ -105,11 +105,11 @@ export function registerPredict(program: Command, ctx: CliContext): void {
         if ('error' in prediction) failures++;
       }
     } finally {
-      model.dispose();
+      await network.dispose();
     }
     const seconds = (performance.now() - started) / 1000;
-    out.summary({ images: count, failed: failures, depth, classes: found.numClasses, backend: backend.backend, seconds });
-    out.line(`${count} image(s), ${failures} failed, ResNet-${depth} on ${backend.backend}, ${seconds.toFixed(1)} s`);
+    out.summary({ images: count, failed: failures, depth, classes: found.numClasses, engine: network.used, seconds });
+    out.line(`${count} image(s), ${failures} failed, ResNet-${depth} on ${describeEngine(network.used)}, ${seconds.toFixed(1)} s`);
     if (failures > 0) throw new WorkbenchError('BAD_INPUT', `${failures} of ${count} image(s) could not be classified`);
   });
 }
@@ -119,17 +119,18 @@ function csvField(text: string): string {
 }
 
 /** `--model`: a run or an export, with its own labels, image size, crop and normalization. */
-async function predictWithModel(reference: string, images: string[], options: PredictOptions, out: CliOutput): Promise<void> {
+async function predictWithModel(reference: string, images: string[], options: PredictCommandOptions, out: CliOutput): Promise<void> {
   const started = performance.now();
-  const backend = await initBackend();
+  let engine: InferenceEngineUsed | undefined;
   const loaded = await loadModelForPrediction(reference);
   let failures = 0;
   let count = 0;
   const rows = ['file,rank,label,probability'];
-  try {
+  {
     const files = await expandImageArguments(images);
     if (files.length === 0) throw new WorkbenchError('NOT_FOUND', `No images found in ${images.join(', ')}`);
-    for await (const prediction of classifyWithModel(loaded, files, { topK: options.topK, batchSize: options.batchSize })) {
+    const classifyOptions = { topK: options.topK, batchSize: options.batchSize, inference: inferenceFromOptions(options), onEngine: (used: InferenceEngineUsed) => (engine = used) };
+    for await (const prediction of classifyWithModel(loaded, files, classifyOptions)) {
       count++;
       if ('error' in prediction) {
         failures++;
@@ -146,12 +147,10 @@ async function predictWithModel(reference: string, images: string[], options: Pr
         for (const t of top) out.line(`  ${(t.probability * 100).toFixed(2).padStart(6)}%  ${t.label}`);
       }
     }
-  } finally {
-    loaded.model.dispose();
   }
   if (options.csv !== undefined) await writeFileAtomic(options.csv, `${rows.join('\n')}\n`);
   const seconds = (performance.now() - started) / 1000;
-  out.summary({ images: count, failed: failures, depth: loaded.depth, classes: loaded.classes.length, backend: backend.backend, seconds });
-  out.line(`${count} image(s), ${failures} failed, ResNet-${loaded.depth} (${loaded.classes.length} classes) on ${backend.backend}, ${seconds.toFixed(1)} s`);
+  out.summary({ images: count, failed: failures, depth: loaded.depth, classes: loaded.classes.length, ...(engine ? { engine } : {}), seconds });
+  out.line(`${count} image(s), ${failures} failed, ResNet-${loaded.depth} (${loaded.classes.length} classes)${engine ? ` on ${describeEngine(engine)}` : ''}, ${seconds.toFixed(1)} s`);
   if (failures > 0) throw new WorkbenchError('BAD_INPUT', `${failures} of ${count} image(s) could not be classified`);
 }

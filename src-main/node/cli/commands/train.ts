@@ -10,6 +10,8 @@ import { SCHEDULES } from '../../../common/schedules';
 import { trainRun, type RunReport, type TrainRunOptions } from '../../train/trainer';
 import { outputFor, withJsonOption, type CliContext } from '../context';
 import { formatTable, type CliOutput, type ProgressBar } from '../output';
+import { describeEngine } from '../../engine/frozenNetwork';
+import { addInferenceOptions } from '../inferenceOptions';
 import { parseDepth, parseFraction, parsePositiveInt, UsageError } from '../usage';
 
 interface TrainCommandOptions {
@@ -37,6 +39,9 @@ interface TrainCommandOptions {
   out?: string;
   resume?: string;
   json?: boolean;
+  engine?: RunConfigInput['inferenceEngine'];
+  provider?: RunConfigInput['provider'];
+  threads?: number;
 }
 
 function parseNumber(value: string): number {
@@ -53,7 +58,7 @@ function parseSeed(value: string): number {
 
 /** Adds the training options shared by `train` and `demo`. */
 export function addTrainingOptions(command: Command): Command {
-  return command
+  const withOptions = command
     .option('--depth <n>', 'ResNet depth 18|34|50|101|152 (default 18)', parseDepth)
     .option('--weights <source>', "backbone weights: imagenet, none, or a .pth/.safetensors file (default imagenet)")
     .addOption(new Option('--weights-variant <v>', 'torchvision ImageNet weights (default V1)').choices(['V1', 'V2']))
@@ -74,6 +79,7 @@ export function addTrainingOptions(command: Command): Command {
     .option('--patience <n>', 'stop after this many epochs without a better validation accuracy', parsePositiveInt)
     .option('--seed <n>', 'seed for shuffling, augmentation, splits and initialisation (default 0)', parseSeed)
     .option('--out <dir>', 'run folder (default: a new folder under the app data folder)');
+  return addInferenceOptions(withOptions);
 }
 
 export function configFromOptions(options: TrainCommandOptions, trainDir: string, testDir: string | undefined): RunConfigInput {
@@ -100,6 +106,9 @@ export function configFromOptions(options: TrainCommandOptions, trainDir: string
     ...defined(options.views, 'views'),
     ...defined(options.patience, 'patience'),
     ...defined(options.seed, 'seed'),
+    ...defined(options.engine, 'inferenceEngine'),
+    ...defined(options.provider, 'provider'),
+    ...defined(options.threads, 'threads'),
   } as RunConfigInput;
 }
 
@@ -115,6 +124,10 @@ function humanReporter(out: CliOutput): (event: RunEvent) => void {
       case 'run.started':
         out.line(`run ${e.payload.runId} in ${e.payload.folder}`);
         out.line(`${e.payload.classes.length} classes, ${e.payload.trainImages} train and ${e.payload.evalImages} ${e.payload.evalSplit} images, ${e.payload.backend} backend, weights: ${e.payload.weights}`);
+        if (e.payload.inference) {
+          out.line(`frozen backbone on ${describeEngine(e.payload.inference)}`);
+          for (const s of e.payload.inference.skipped) out.line(`  not used: ${s.choice}: ${s.reason}`);
+        }
         break;
       case 'run.progress':
         if (e.payload.message) out.line(`  ${e.payload.message}`);
