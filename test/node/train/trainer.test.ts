@@ -156,6 +156,8 @@ describe('training runs (linear mode)', () => {
 
   it('fine-tunes layer4 and the head on wasm, the frozen prefix on the frozen-pass engine, and saves a full torchvision checkpoint', async () => {
     const before = tf.memory().numTensors;
+    // An earlier test may have left the engine on cpu, which the run would keep.
+    await initBackend({ candidates: ['wasm'] });
     try {
       const { events, result } = await run({
         ...base(),
