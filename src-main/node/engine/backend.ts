@@ -1,6 +1,7 @@
 /**
  * Backend selection. Order, first that works: tfjs-node-gpu (CUDA), tfjs-node (native CPU), wasm
- * (fast inference, no convolution gradients), the pure-JS cpu backend (everything, slowly).
+ * (fast inference; convolution weight gradients registered by us, see wasmKernels.ts), the pure-JS
+ * cpu backend (everything, slowly).
  * tfjs-node* are optional dependencies whose install downloads libtensorflow; where that failed they
  * are simply absent and we say why.
  */
@@ -9,7 +10,9 @@ import path from 'node:path';
 import util from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { registerBatchNormGradient } from './batchNormGradient';
 import { registerFastCpuKernels } from './cpuKernels';
+import { registerWasmGradientKernels } from './wasmKernels';
 
 const require = createRequire(import.meta.url);
 
@@ -57,6 +60,7 @@ function wasmDistFolder(): string {
 
 async function loadWasm(): Promise<void> {
   setWasmPaths(wasmDistFolder());
+  registerWasmGradientKernels();
   if (!(await tf.setBackend('wasm'))) throw new Error('the wasm backend did not initialise');
 }
 
@@ -120,6 +124,7 @@ async function initBackendNow(request: BackendRequest): Promise<BackendInfo> {
   // We report the backend and its limits ourselves (`info`, engine.info); tfjs' console banners
   // ("install our node backend") would only interleave with CLI output.
   tf.env().set('PROD', true);
+  registerBatchNormGradient();
   const candidates = request.candidates ?? BACKEND_NAMES;
   if (active && candidates.includes(active.backend) && (!request.requireConvGradients || active.convGradients)) {
     return active;
@@ -128,10 +133,6 @@ async function initBackendNow(request: BackendRequest): Promise<BackendInfo> {
   const order = envChoice && BACKEND_NAMES.includes(envChoice) ? [envChoice] : candidates;
   const skipped: BackendAttempt[] = [];
   for (const backend of order) {
-    if (request.requireConvGradients && backend === 'wasm') {
-      skipped.push({ backend, reason: 'no convolution gradients (Conv2DBackpropFilter)' });
-      continue;
-    }
     try {
       await LOADERS[backend]();
     } catch (error) {
@@ -139,6 +140,10 @@ async function initBackendNow(request: BackendRequest): Promise<BackendInfo> {
       continue;
     }
     const tfjsBackend = tf.getBackend();
+    if (request.requireConvGradients && !hasConvGradients(tfjsBackend)) {
+      skipped.push({ backend, reason: 'no convolution gradients (Conv2DBackpropFilter)' });
+      continue;
+    }
     const versions: Record<string, string> = { node: process.versions.node, tfjs: tf.version.tfjs };
     for (const pkg of ['@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu']) {
       const v = packageVersion(pkg);

@@ -1,8 +1,9 @@
 /**
  * Fine-tuning: the head and the chosen backbone stages learn together, the backbone at a lower rate.
- * Needs convolution gradients (tfjs-node, or the slow pure-JS cpu backend). BatchNorm keeps its
- * ImageNet running statistics (inference mode) while its scale and shift train: with the small
- * batches a desktop affords, batch statistics are too noisy to learn from.
+ * Needs convolution gradients (tfjs-node, wasm with ours from engine/wasmKernels.ts, or the slow
+ * pure-JS cpu backend). BatchNorm keeps its ImageNet running statistics (inference mode) while its
+ * scale and shift train: with the small batches a desktop affords, batch statistics are too noisy to
+ * learn from. The frozen stages run forward-only outside the gradient tape (splitNetwork.ts).
  */
 import * as tf from '@tensorflow/tfjs';
 import { WorkbenchError } from '../../common/errors';
@@ -11,6 +12,7 @@ import { learningRateAt, type ScheduleName } from '../../common/schedules';
 import type { BatchLoader } from '../dataset/batchLoader';
 import { HEAD_LAYER } from '../engine/resnet';
 import type { HeadEpochResult } from './headTrainer';
+import type { FineTuneNetwork } from './splitNetwork';
 import { TorchStyleOptimizer, type OptimizerConfig, type OptimizerState } from './optimizers';
 
 export interface FineTuneOptions {
@@ -69,13 +71,18 @@ export interface LoaderPredictions {
   paths: string[];
 }
 
-export async function predictLoader(model: tf.LayersModel, loader: BatchLoader, numClasses: number, signal?: AbortSignal): Promise<LoaderPredictions> {
+export async function predictLoader(network: FineTuneNetwork, loader: BatchLoader, numClasses: number, signal?: AbortSignal): Promise<LoaderPredictions> {
   const logits: Float32Array[] = [];
   const labels: number[] = [];
   const paths: string[] = [];
   for await (const batch of loader.epoch(0)) {
     if (signal?.aborted) throw new WorkbenchError('CANCELLED', 'Training was cancelled.');
-    logits.push(tf.tidy(() => (model.predict(tf.tensor4d(batch.images, [batch.count, batch.size, batch.size, 3])) as tf.Tensor).dataSync() as Float32Array));
+    const inputs = await network.inputs(batch.images, batch.count, batch.size);
+    try {
+      logits.push(tf.tidy(() => (network.trainable.predict(inputs) as tf.Tensor).dataSync() as Float32Array));
+    } finally {
+      inputs.dispose();
+    }
     labels.push(...batch.labels);
     paths.push(...batch.paths);
   }
@@ -101,7 +108,12 @@ function meanCrossEntropy(logits: Float32Array, labels: Int32Array, k: number): 
   return { loss: labels.length ? loss / labels.length : 0, accuracy: labels.length ? correct / labels.length : 0 };
 }
 
-export async function fineTune(model: tf.LayersModel, trainLoader: BatchLoader, evalLoader: BatchLoader, o: FineTuneOptions): Promise<FineTuneResult> {
+/**
+ * Train `network.trainable`'s unfrozen layers and head. Its layers are the full model's (shared), so
+ * the full model holds the result.
+ */
+export async function fineTune(network: FineTuneNetwork, trainLoader: BatchLoader, evalLoader: BatchLoader, o: FineTuneOptions): Promise<FineTuneResult> {
+  const model = network.trainable;
   const layers = trainableLayers(model, o.unfreeze);
   const variables: tf.Variable[] = [];
   const keys = new Map<tf.Variable, string>();
@@ -133,22 +145,31 @@ export async function fineTune(model: tf.LayersModel, trainLoader: BatchLoader, 
       for await (const batch of trainLoader.epoch(epoch - 1)) {
         if (o.signal?.aborted) throw new WorkbenchError('CANCELLED', 'Training was cancelled.');
         lr = learningRateAt((epoch - 1) * batches + batch.index, { schedule: o.schedule, lr: o.lr, totalSteps });
-        const { loss, hits } = tf.tidy(() => {
-          const x = tf.tensor4d(batch.images, [batch.count, batch.size, batch.size, 3]);
-          const labels = tf.tensor1d(batch.labels, 'int32');
-          const ys = tf.oneHot(labels, o.numClasses);
-          let h = 0;
-          const { value, grads } = tf.variableGrads(() => {
-            const logits = model.apply(x, { training: false }) as tf.Tensor;
-            // Scored from the same forward pass; these ops are off the loss's gradient path.
-            h = tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), labels), 'float32')).dataSync()[0] as number;
-            return tf.losses.softmaxCrossEntropy(ys, logits) as tf.Scalar;
-          }, variables);
-          const l = value.dataSync()[0] as number;
-          if (!Number.isFinite(l)) return { loss: l, hits: 0 };
-          optimizer.applyGradients(new Map(variables.map((v) => [v, grads[v.name] as tf.Tensor])), (v) => lr * (lrScale.get(v) ?? 1));
-          return { loss: l, hits: h };
-        });
+        // The frozen prefix runs here, outside the tape: nothing of it is kept for the backward pass.
+        const x = await network.inputs(batch.images, batch.count, batch.size);
+        const step = (): { loss: number; hits: number } =>
+          tf.tidy(() => {
+            const labels = tf.tensor1d(batch.labels, 'int32');
+            const ys = tf.oneHot(labels, o.numClasses);
+            let h = 0;
+            const { value, grads } = tf.variableGrads(() => {
+              const logits = model.apply(x, { training: false }) as tf.Tensor;
+              // Scored from the same forward pass; these ops are off the loss's gradient path.
+              h = tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), labels), 'float32')).dataSync()[0] as number;
+              return tf.losses.softmaxCrossEntropy(ys, logits) as tf.Scalar;
+            }, variables);
+            const l = value.dataSync()[0] as number;
+            if (!Number.isFinite(l)) return { loss: l, hits: 0 };
+            optimizer.applyGradients(new Map(variables.map((v) => [v, grads[v.name] as tf.Tensor])), (v) => lr * (lrScale.get(v) ?? 1));
+            return { loss: l, hits: h };
+          });
+        let outcome: { loss: number; hits: number };
+        try {
+          outcome = step();
+        } finally {
+          x.dispose();
+        }
+        const { loss, hits } = outcome;
         if (!Number.isFinite(loss)) {
           throw new WorkbenchError(
             'TRAINING_DIVERGED',
@@ -160,7 +181,7 @@ export async function fineTune(model: tf.LayersModel, trainLoader: BatchLoader, 
         seen += batch.count;
         o.onBatch?.({ epoch, batch: batch.index + 1, batches, loss, accuracy: hits / batch.count, lr });
       }
-      const evaluated = await predictLoader(model, evalLoader, o.numClasses, o.signal);
+      const evaluated = await predictLoader(network, evalLoader, o.numClasses, o.signal);
       const scores = meanCrossEntropy(evaluated.logits, evaluated.labels, o.numClasses);
       const result: HeadEpochResult = {
         epoch,

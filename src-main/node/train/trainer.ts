@@ -32,6 +32,7 @@ import { concatFeatures, extractFeatures, type ExtractedFeatures } from './featu
 import { evaluateHead, firstNonFinite, initialHead, trainHead, type HeadEpochResult, type HeadTrainingState, type HeadWeights } from './headTrainer';
 import { fineTune, predictLoader } from './fineTuner';
 import { fineTuneStateFromStored, fineTuneStateToStored, fullModelMetadata } from './fineTuneCheckpoint';
+import { fineTuneNetwork, frozenEnginePrefix, type FineTuneNetwork } from './splitNetwork';
 import type { OptimizerConfig } from './optimizers';
 import { headStateFromStored, headStateToStored, headWeightsToStored } from './headCheckpoint';
 import {
@@ -326,7 +327,7 @@ export async function trainRun(options: TrainRunOptions): Promise<RunReport> {
       skipped,
       history: outcome.history,
       backend: backend.backend,
-      ...(frozen ? { inference: frozen.used } : {}),
+      ...(frozen ? { inference: frozen.used } : outcome.inference ? { inference: outcome.inference } : {}),
       weights: weights.source,
       seconds: (performance.now() - started) / 1000,
       notices,
@@ -388,6 +389,8 @@ interface TrainingOutcome {
   test: ScoredEvaluation | undefined;
   /** The images that were actually trained and evaluated on (skipped files left out). */
   used: { train: LabeledImage[]; validation: LabeledImage[]; test: LabeledImage[] | undefined };
+  /** Fine-tuning: which engine ran the frozen prefix (linear runs record their `frozen` network's). */
+  inference?: InferenceEngineUsed;
 }
 
 /** The kept epoch: the best on validation, or simply the last when the user chose so (or there is no validation). */
@@ -482,7 +485,10 @@ async function trainLinear(
   };
 }
 
-/** Fine-tune mode: the whole network in the loop, images decoded and augmented every epoch. */
+/**
+ * Fine-tune mode: images decoded and augmented every epoch; the frozen stages run forward-only and
+ * only the unfrozen stages and the head run under the gradient tape (splitNetwork.ts).
+ */
 async function trainFineTune(
   config: RunConfig,
   data: RunData,
@@ -503,6 +509,7 @@ async function trainFineTune(
       skippedPaths.set(issue.path, file);
       reportSkipped([file]);
     };
+  let network: FineTuneNetwork | undefined;
   try {
     const stored = options.resume ? await loadState(checkpointPath(folder, 'last')) : undefined;
     const resume = stored ? fineTuneStateFromStored(stored) : undefined;
@@ -532,7 +539,12 @@ async function trainFineTune(
       });
     // Epochs are evaluated on validation; the test folder gets its own loader, used once.
     const evalLoader = evalLoaderOf(data.validation, 'train');
-    const result = await fineTune(model, trainLoader, evalLoader, {
+    // The frozen prefix runs on the engine for frozen passes, built from the model's own weights
+    // once they are in (on resume, the checkpoint's; the frozen ones never change).
+    network = await fineTuneNetwork(model, config.depth, config.unfreeze, {
+      prefix: frozenEnginePrefix(extractStateDict(model, config.depth), config.depth, config.imageSize, inferenceRequest(config)),
+    });
+    const result = await fineTune(network, trainLoader, evalLoader, {
       ...common,
       backboneLrScale: config.backboneLrScale,
       unfreeze: config.unfreeze,
@@ -551,9 +563,10 @@ async function trainFineTune(
     });
     // The kept epoch's weights are scored on validation, and once on the test folder.
     const best = await loadState(checkpointPath(folder, 'best'));
+    // The frozen prefix is the same in every epoch's weights, so the best weights need only the model.
     if (best) loadStateDictIntoModel(model, best.tensors, { includeHead: true });
     const scoreWith = async (loader: ReturnType<typeof evalLoaderOf>): Promise<ScoredEvaluation> => {
-      const evaluated = await predictLoader(model, loader, data.classes.length, options.signal);
+      const evaluated = await predictLoader(network as FineTuneNetwork, loader, data.classes.length, options.signal);
       return evaluateLogits(evaluated.logits, evaluated.labels, evaluated.paths, data.classes);
     };
     const validation = data.validation.length > 0 ? await scoreWith(evalLoader) : undefined;
@@ -566,8 +579,10 @@ async function trainFineTune(
       validation,
       test,
       used: { train: unused(data.train), validation: unused(data.validation), test: data.test ? unused(data.test) : undefined },
+      ...(network.prefix ? { inference: network.prefix.used } : {}),
     };
   } finally {
+    await network?.dispose();
     model.dispose();
   }
 }

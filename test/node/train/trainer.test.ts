@@ -154,10 +154,11 @@ describe('training runs (linear mode)', () => {
     expect((result as { evalSplit: string }).evalSplit).toBe('validation');
   });
 
-  it('fine-tunes layer4 and the head on a backend with convolution gradients, and saves a full torchvision checkpoint', async () => {
+  it('fine-tunes layer4 and the head on wasm, the frozen prefix on the frozen-pass engine, and saves a full torchvision checkpoint', async () => {
     const before = tf.memory().numTensors;
+    // An earlier test may have left the engine on cpu, which the run would keep.
+    await initBackend({ candidates: ['wasm'] });
     try {
-      // The pure-JS cpu backend is slow: a small split, small batches.
       const { events, result } = await run({
         ...base(),
         trainDir: path.join(work, 'small-train'),
@@ -173,19 +174,49 @@ describe('training runs (linear mode)', () => {
       });
       expect(result).not.toBeInstanceOf(Error);
       const report = result as Exclude<typeof result, WorkbenchError>;
-      expect(report.backend).not.toBe('wasm');
+      // wasm has convolution gradients now (engine/wasmKernels.ts): no fall back to the slow cpu backend.
+      expect(report.backend).toBe('wasm');
+      expect(report.notices.join(' ')).not.toMatch(/cpu backend/);
+      // The run records what ran the frozen prefix: ONNX Runtime here, or tfjs with the reason.
+      expect(report.inference).toBeDefined();
+      if (report.inference!.engine === 'tfjs') expect(report.inference!.skipped.map((s) => s.choice)).toContain('onnxruntime');
       for (const e of events) expect(RUN_EVENT_SCHEMAS[e.event].safeParse(e.payload).success, e.event).toBe(true);
       expect(report.history).toHaveLength(2);
-      expect(report.notices.join(' ')).toMatch(/cpu backend/);
       expect(report.history[1]!.trainLoss).toBeLessThan(report.history[0]!.trainLoss);
       const best = await readCheckpoint(path.join(report.folder, 'best.safetensors'));
       expect(describeCheckpoint(best)).toEqual({ depth: 18, numClasses: 3 });
-      // Frozen stages did not move: conv1 equals the seeded initialisation.
-      const init = randomResNetStateDict(18, 1000, 3).get('conv1.weight')!.data as Float32Array;
-      expect(Array.from(best.get('conv1.weight')!.data as Float32Array)).toEqual(Array.from(init));
-      expect(Array.from(best.get('layer4.1.conv2.weight')!.data as Float32Array)).not.toEqual(
-        Array.from(randomResNetStateDict(18, 1000, 3).get('layer4.1.conv2.weight')!.data as Float32Array),
-      );
+      // Frozen stages did not move: conv1 and layer3 equal the seeded initialisation.
+      const init = randomResNetStateDict(18, 1000, 3);
+      for (const key of ['conv1.weight', 'layer3.1.conv2.weight']) {
+        expect(Array.from(best.get(key)!.data as Float32Array), key).toEqual(Array.from(init.get(key)!.data as Float32Array));
+      }
+      expect(Array.from(best.get('layer4.1.conv2.weight')!.data as Float32Array)).not.toEqual(Array.from(init.get('layer4.1.conv2.weight')!.data as Float32Array));
+    } finally {
+      await initBackend({ candidates: ['wasm', 'cpu'] });
+    }
+    expect(tf.memory().numTensors).toBe(before);
+  }, 600_000);
+
+  it('fine-tunes on the pure-JS cpu backend when that is the engine, and says it will be slow', async () => {
+    const before = tf.memory().numTensors;
+    // The engine already runs on cpu (as where wasm cannot load): the run keeps it.
+    await initBackend({ candidates: ['cpu'] });
+    try {
+      const { result } = await run({
+        ...base(),
+        trainDir: path.join(work, 'small-train'),
+        testDir: path.join(work, 'small-test'),
+        mode: 'finetune',
+        unfreeze: 'layer4',
+        epochs: 1,
+        batchSize: 4,
+        lr: 0.01,
+      });
+      expect(result).not.toBeInstanceOf(Error);
+      const report = result as Exclude<typeof result, WorkbenchError>;
+      expect(report.backend).toBe('cpu');
+      expect(report.notices.join(' ')).toMatch(/cpu backend/);
+      expect(report.history).toHaveLength(1);
     } finally {
       await initBackend({ candidates: ['wasm', 'cpu'] });
     }
