@@ -197,12 +197,15 @@ describe('the built app, run without Electron', () => {
     expect(report.engineInfo.value?.versions.tfjs).toBe('4.22.0');
     expect(report.badParams).toMatchObject({ ok: false, error: { code: 'BAD_INPUT' } });
     expect(report.events.map((e) => e.backend)).toEqual([report.engineInfo.value?.backend]);
+    // The frozen-network engine was asked of a utility process (see the forks below).
+    expect(report.engineInfo.value?.inference).toMatchObject({ engine: 'onnxruntime', provider: 'cpu' });
   });
 
   it('trains a run started from the page in a utility process built beside main, never in main', () => {
     expect(report.runStarted).toBe(true);
     expect(report.runOutcome).toEqual({ event: 'run.finished', epochsRun: 1 });
-    expect(report.forks.map((f) => f.modulePath)).toEqual([path.join(outDir, 'main/trainerProcess.js')]);
+    // Two utility processes, both from the built worker entry: engine.info's look at ONNX Runtime, then the run.
+    expect(report.forks.map((f) => f.modulePath)).toEqual([path.join(outDir, 'main/trainerProcess.js'), path.join(outDir, 'main/trainerProcess.js')]);
   });
 
   it('opens native dialogs for the page with checked options, and sets the app menu', () => {
