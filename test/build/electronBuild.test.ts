@@ -140,7 +140,7 @@ interface HarnessReport {
   runOutcome: { event: string; epochsRun?: number; error?: { code: string; message: string } };
   forks: Array<{ modulePath: string; options: Record<string, unknown> }>;
   catalog: { ok: boolean; value?: { models: { depth: number }[] } };
-  engineInfo: { ok: boolean; value?: { backend: string; versions: Record<string, string> } };
+  engineInfo: { ok: boolean; value?: { backend: string; versions: Record<string, string>; inference?: { engine: string; provider: string } } };
   badParams: { ok: boolean; error?: { code: string } };
   events: { backend: string }[];
   iframeRefusal: string | undefined;
