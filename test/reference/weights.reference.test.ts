@@ -152,7 +152,7 @@ describe('committed weight fixtures', () => {
     // The regenerated files (new storage keys in the legacy ones) read the same.
     const committed = loadExpected(FIXTURE_DIR).tensors;
     for (const file of ['state_dict.zip.pth', 'state_dict.legacy.pth', 'state_dict.protocol4.zip.pth', 'nested_module.legacy.pth', 'state_dict.safetensors']) {
-      expectStateDictToMatch(await readCheckpoint(join(fresh, file)), committed);
+      expectStateDictToMatch(await readCheckpoint(join(fresh, file), { layout: 'any' }), committed);
     }
   });
 });
