@@ -64,7 +64,9 @@ describe('committed ResNet reference logits', () => {
     expect(Object.keys(committed.logits)).toEqual(RESNET_DEPTHS.map(String));
     for (const depth of RESNET_DEPTHS) {
       const error = relativeError(committed.logits[depth] as number[][], now.logits[depth] as number[][]);
-      expect(error, `ResNet-${depth}: committed logits are stale; re-run /usr/bin/python3 ${path.relative(ROOT, SCRIPT)}`).toBeLessThan(1e-6);
+      // Float32 rounding differs with the BLAS PyTorch's Linear finds (installing scipy for scikit-learn
+      // switches it to OpenBLAS: 1.3e-6 on ResNet-50); a stale fixture is off by orders of magnitude more.
+      expect(error, `ResNet-${depth}: committed logits are stale; re-run /usr/bin/python3 ${path.relative(ROOT, SCRIPT)}`).toBeLessThan(1e-5);
     }
   });
 });
