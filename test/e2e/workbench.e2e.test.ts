@@ -215,7 +215,8 @@ describe('browser mode, end to end', () => {
     // Train and test accuracy per epoch, drawn as each epoch ended: some were shown before all were.
     const shown = (await page.evaluate('window.__epochPointsShown')) as number[];
     expect(shown.some((count) => count > 0 && count < 6), `point counts shown: ${shown.join(', ')}`).toBe(true);
-    await expect.poll(() => byTestId('per-class-row').count(), { timeout: 30_000 }).toBe(5);
+    // Per-class tables of the validation images (the epochs') and of the test folder, scored once: 5 classes each.
+    await expect.poll(() => byTestId('per-class-row').count(), { timeout: 30_000 }).toBe(10);
     await byTestId('run-summary').waitFor();
     finishedRunId = runIdIn(await byTestId('run-header').textContent()) ?? '';
     expect(finishedRunId).not.toBe('');
