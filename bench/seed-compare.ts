@@ -351,7 +351,7 @@ async function main(): Promise<void> {
       '',
       `¹ Optimistic: the reference steps its optimizer on each test batch after scoring it, so the head keeps learning from the test set while it is scored. ` +
         'Its test loader shuffles; unshuffled, ImageFolder\'s class-sorted batches break its train-mode BatchNorm (see bench/seed_reference.py).',
-      `² The workbench reports the best epoch's head, chosen on the same test folder (no separate validation split), which is also mildly optimistic; the last epoch's accuracy is given beside it.`,
+      `² The workbench holds out a fifth of the train folder for validation, chooses the best epoch on it and scores the test folder once, on that epoch's head; the last epoch's validation accuracy is given beside it.`,
       `³ Mean 1-minute load average while the job ran, its own load included (the reference keeps about 2 cores busy, the workbench about 1–2); well above 2 means other processes shared the 2 cores.`,
       '',
       verdict,
