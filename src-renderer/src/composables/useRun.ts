@@ -8,6 +8,12 @@
  * when the reply arrives its history is applied first and the buffered events after it. Events
  * that happen once per run are applied once, by (event, epoch, batch) identity, so the overlap
  * between the history and the live stream is dropped; the last run.progress applied wins.
+ *
+ * Live events are applied in batches, at most every LIVE_APPLY_INTERVAL_MS: a linear run on small
+ * images ends tens of epochs a second, each with an evaluation, and applying each event alone
+ * re-rendered the charts, the matrix and the tables every time, which kept a tab's main thread
+ * busy for most of a second in every second (two tabs on one run: clicks took 20 s to land).
+ * An event that ends the run is applied at once, with everything held before it.
  */
 import { getCurrentScope, onScopeDispose, readonly, ref, shallowRef, triggerRef, type Ref, type ShallowRef } from 'vue';
 import type { RunStatus, Unsubscribe, WorkbenchApi } from '../../../src-main/common/contract';
@@ -17,6 +23,9 @@ import { appendToRunSeries, emptyRunSeries, type RunSeries } from '../support/ru
 import { INITIAL_RUN_STATE, reduceRunEvent, runEventKey, withReportedStatus, type RunEvaluation, type RunProgress, type RunState } from '../support/runState';
 
 const RUN_EVENT_NAMES = Object.keys(RUN_EVENT_SCHEMAS) as RunEventName[];
+
+/** The shortest time between two applications of live events (a screen redraw each). */
+export const LIVE_APPLY_INTERVAL_MS = 200;
 
 export interface UseRun {
   status: Readonly<Ref<RunStatus | null>>;
@@ -59,6 +68,10 @@ export function useRun(api: WorkbenchApi, runId: string): UseRun {
   const applied = new Set<string>();
   /** Live events held back while a catch-up is in flight; null when none is. */
   let buffer: RunEvent[] | null = null;
+  /** Live events waiting for the next application, and its timer. */
+  let pending: RunEvent[] = [];
+  let pendingTimer: ReturnType<typeof setTimeout> | null = null;
+  let lastApplied = Number.NEGATIVE_INFINITY;
   /** Each resync gets a number; only the latest one's reply is applied. */
   let generation = 0;
   let stopped = false;
@@ -88,10 +101,35 @@ export function useRun(api: WorkbenchApi, runId: string): UseRun {
     if (seriesChanged) triggerRef(series);
   }
 
+  /** Takes the live events not yet applied, cancelling their timer. */
+  function takePending(): RunEvent[] {
+    if (pendingTimer !== null) clearTimeout(pendingTimer);
+    pendingTimer = null;
+    const taken = pending;
+    pending = [];
+    return taken;
+  }
+
+  function applyPending(): void {
+    lastApplied = Date.now();
+    apply(takePending());
+  }
+
   function receive(event: RunEvent): void {
     if (stopped || event.payload.runId !== runId) return;
-    if (buffer !== null) buffer.push(event);
-    else apply([event]);
+    if (buffer !== null) {
+      buffer.push(event);
+      return;
+    }
+    pending.push(event);
+    if (event.event === 'run.finished' || event.event === 'run.failed') {
+      applyPending();
+      return;
+    }
+    if (pendingTimer !== null) return;
+    const wait = lastApplied + LIVE_APPLY_INTERVAL_MS - Date.now();
+    if (wait <= 0) applyPending();
+    else pendingTimer = setTimeout(applyPending, wait);
   }
 
   function listen<E extends RunEventName>(name: E): Unsubscribe {
@@ -102,7 +140,8 @@ export function useRun(api: WorkbenchApi, runId: string): UseRun {
   async function resync(): Promise<void> {
     if (stopped) return;
     const mine = ++generation;
-    buffer ??= [];
+    // Events not yet applied wait for the history with the ones that come during the catch-up.
+    buffer = [...(buffer ?? []), ...takePending()];
     loading.value = true;
     try {
       const reply = unwrap(await api.runs.get({ runId }));
@@ -140,6 +179,7 @@ export function useRun(api: WorkbenchApi, runId: string): UseRun {
     if (stopped) return;
     stopped = true;
     buffer = null;
+    takePending();
     for (const unsubscribe of unsubscribes.splice(0)) unsubscribe();
   }
 

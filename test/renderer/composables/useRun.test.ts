@@ -1,9 +1,9 @@
 // @vitest-environment happy-dom
 import { flushPromises } from '@vue/test-utils';
 import { effectScope, watch } from 'vue';
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { runEventRecordSchema } from '../../../src-main/common/contract';
-import { useRun } from '../../../src-renderer/src/composables/useRun';
+import { LIVE_APPLY_INTERVAL_MS, useRun } from '../../../src-renderer/src/composables/useRun';
 import { createFakeApi, runDetail } from './fakeApi';
 import { batch, epoch, evaluation, failed, fullRun, progress, RUN_ID, started } from './runEvents.fixture';
 
@@ -13,7 +13,19 @@ function mountRun(fake: ReturnType<typeof createFakeApi>, runId = RUN_ID) {
   return { run, scope };
 }
 
+/** Lets the held live events be applied (flushPromises stays real: setImmediate is not faked). */
+function settle(): void {
+  vi.advanceTimersByTime(LIVE_APPLY_INTERVAL_MS);
+}
+
 describe('useRun', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
   it('builds its events to the contract (they are records runs.get may carry)', () => {
     for (const event of [...fullRun(), failed('CANCELLED', 'Cancelled'), failed('OUT_OF_MEMORY', 'out of memory')]) {
       expect(runEventRecordSchema.safeParse(event).success).toBe(true);
@@ -30,6 +42,7 @@ describe('useRun', () => {
 
     const events = fullRun();
     for (const event of events.slice(0, 7)) fake.emitRun(event);
+    settle();
     expect(run.progress.value).toEqual({ phase: 'evaluating', done: 3, total: 6, fraction: 0.5, message: null });
     expect(run.etaSeconds.value).toBe(6);
     expect(run.series.value.batchLoss.map((p) => p.y)).toEqual([1.1, 0.9, 0.8]);
@@ -75,6 +88,7 @@ describe('useRun', () => {
     // Live again: the rest arrives once, and a replayed old event changes nothing.
     for (const event of events.slice(13)) fake.emitRun(event);
     fake.emitRun(batch(1, 2, 99));
+    settle();
     expect(run.series.value.batchLoss.map((p) => p.x)).toEqual([1, 2, 3, 4, 5, 6]);
     expect(run.series.value.batchLoss[1]).toEqual({ x: 2, y: 0.9 });
     expect(run.status.value).toBe('finished');
@@ -101,6 +115,33 @@ describe('useRun', () => {
     scope.stop();
   });
 
+  it('applies a burst of live events together, and the run’s end at once', async () => {
+    const fake = createFakeApi();
+    fake.getReply = { ok: true, value: runDetail(RUN_ID, 'running', [started()]) };
+    const { run, scope } = mountRun(fake);
+    await flushPromises();
+    let seriesUpdates = 0;
+    scope.run(() => watch(run.series, () => (seriesUpdates += 1), { flush: 'sync' }));
+
+    // Fifty batches in one burst: the first is shown at once, the rest together one interval later.
+    for (let step = 1; step <= 50; step++) fake.emitRun(batch(1, step, 1 / step));
+    expect(run.series.value.batchLoss).toHaveLength(1);
+    vi.advanceTimersByTime(LIVE_APPLY_INTERVAL_MS - 1);
+    expect(run.series.value.batchLoss).toHaveLength(1);
+    vi.advanceTimersByTime(1);
+    expect(run.series.value.batchLoss).toHaveLength(50);
+    expect(seriesUpdates).toBe(2);
+
+    // A batch held back is applied with the end of the run, which does not wait.
+    vi.advanceTimersByTime(LIVE_APPLY_INTERVAL_MS);
+    fake.emitRun(batch(1, 51, 0.01));
+    fake.emitRun(batch(1, 52, 0.01));
+    fake.emitRun(failed('CANCELLED', 'The run was cancelled.'));
+    expect(run.status.value).toBe('cancelled');
+    expect(run.series.value.batchLoss).toHaveLength(52);
+    scope.stop();
+  });
+
   it('shows a failed run with its error', async () => {
     const fake = createFakeApi();
     fake.getReply = { ok: true, value: runDetail(RUN_ID, 'running', [started(), progress('training', 1, 6, 10), batch(1, 1, 1.1)]) };
@@ -112,6 +153,7 @@ describe('useRun', () => {
     expect(run.progress.value).toBeNull();
     // A straggling progress event does not revive it.
     fake.emitRun(progress('training', 2, 6, 8));
+    settle();
     expect(run.status.value).toBe('failed');
     expect(run.progress.value).toBeNull();
     scope.stop();
@@ -162,6 +204,7 @@ describe('useRun', () => {
     expect(run.series.value.batchLoss).toEqual([]);
     expect(run.latestEvaluation.value).toBeNull();
     fake.emitRun(epoch(1, 0.9, 0.8, true));
+    settle();
     expect(run.series.value.trainLoss).toEqual([{ x: 1, y: 0.9 }]);
     scope.stop();
   });

@@ -2,6 +2,7 @@
 import { flushPromises, mount, type VueWrapper } from '@vue/test-utils';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { resetSession, useSession } from '../../../src-renderer/src/composables/useSession';
+import { LIVE_APPLY_INTERVAL_MS } from '../../../src-renderer/src/composables/useRun';
 import RunView from '../../../src-renderer/src/views/RunView.vue';
 import { FakeChart } from '../components/chartMock';
 import { createFakeApi, runDetail, type FakeApi } from '../composables/fakeApi';
@@ -33,7 +34,14 @@ beforeEach(() => {
   window.workbench = fake.api;
 });
 
+/** Lets useRun apply the live events it holds (a redraw at most every LIVE_APPLY_INTERVAL_MS), then renders. */
+async function liveEventsApplied(): Promise<void> {
+  vi.advanceTimersByTime(LIVE_APPLY_INTERVAL_MS);
+  await flushPromises();
+}
+
 afterEach(() => {
+  vi.useRealTimers();
   for (const wrapper of wrappers.splice(0)) wrapper.unmount();
   delete window.workbench;
 });
@@ -48,6 +56,7 @@ describe('RunView', () => {
   });
 
   it('follows a live run: progress, charts updated in place, the matrix of the latest evaluation', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
     useSession().runId = RUN_ID;
     fake.getReply = { ok: true, value: runDetail(RUN_ID, 'running', [started(), progress('training', 1, 6, 75)]) };
     const wrapper = await mountRunView();
@@ -60,19 +69,19 @@ describe('RunView', () => {
     expect(batchChart.data.datasets[0]!.data).toEqual([]);
     fake.emitRun(batch(1, 1, 1.1));
     fake.emitRun(batch(1, 2, 0.9));
-    await flushPromises();
+    await liveEventsApplied();
     expect(wrapper.get('[data-testid="chart-batch-loss"]').attributes('data-points')).toBe('2');
     // x is the fractional epoch: 3 batches per epoch.
     expect(batchChart.data.datasets[0]!.data).toEqual([{ x: 1 / 3, y: 1.1 }, { x: 2 / 3, y: 0.9 }]);
     fake.emitRun(batch(1, 3, 0.8));
-    await flushPromises();
+    await liveEventsApplied();
     expect(FakeChart.ys(batchChart, 'training loss')).toEqual([1.1, 0.9, 0.8]);
     expect(batchChart.updates.every((mode) => mode === 'none')).toBe(true);
     expect(batchChart.updates.length).toBeGreaterThanOrEqual(2);
 
     fake.emitRun(epoch(1, 0.85, 0.7, true));
     fake.emitRun(evaluation(1, 0.75));
-    await flushPromises();
+    await liveEventsApplied();
     const lossChart = chartOf(wrapper, 'chart-epoch-loss');
     expect(FakeChart.ys(lossChart, 'train')).toEqual([0.85]);
     expect(FakeChart.ys(lossChart, 'validation')).toEqual([0.7]);
@@ -89,7 +98,7 @@ describe('RunView', () => {
     // The next epoch's evaluation replaces the matrix; the charts are still the same instances.
     fake.emitRun(epoch(2, 0.5, 0.55, true));
     fake.emitRun(evaluation(2, 0.83));
-    await flushPromises();
+    await liveEventsApplied();
     expect(wrapper.get('[data-testid="evaluation-epoch"]').text()).toBe('2');
     expect(FakeChart.ys(lossChart, 'train')).toEqual([0.85, 0.5]);
     expect(FakeChart.instances).toHaveLength(3);
