@@ -107,6 +107,14 @@ export function variantCrop(variant: RunConfig['weightsVariant']): number {
   return variant === 'IMAGENET1K_V2' ? 224 / 232 : 0.875;
 }
 
+/**
+ * A parsed config whose crop follows its weights variant unless the input chose one (the schema's
+ * default is V1's). Every caller that fills a config in, the CLI, the service and the Train screen, does this.
+ */
+export function withVariantCrop(input: { readonly crop?: unknown; readonly weights?: unknown }, parsed: RunConfig): RunConfig {
+  return input.crop === undefined && (input.weights ?? 'imagenet') === 'imagenet' ? { ...parsed, crop: variantCrop(parsed.weightsVariant) } : parsed;
+}
+
 /** Settings that contradict each other, in plain words; empty when the configuration holds together. */
 export function runConfigConflicts(config: RunConfig): string[] {
   const conflicts: string[] = [];
@@ -122,8 +130,7 @@ export function runConfigConflicts(config: RunConfig): string[] {
 export function resolveRunConfig(input: RunConfigInput): RunConfig {
   const parsed = runConfigSchema.safeParse(input);
   if (parsed.success) {
-    // The crop follows the weights variant unless it was chosen.
-    const config = input.crop === undefined && (input.weights ?? 'imagenet') === 'imagenet' ? { ...parsed.data, crop: variantCrop(parsed.data.weightsVariant) } : parsed.data;
+    const config = withVariantCrop(input, parsed.data);
     const conflicts = runConfigConflicts(config);
     if (conflicts.length > 0) throw new Error(conflicts.join('; '));
     return config;

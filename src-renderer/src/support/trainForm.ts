@@ -4,7 +4,7 @@
  * form, the CLI and config.json always agree.
  */
 import type { z } from 'zod';
-import { runConfigSchema, type RunConfig, type TrainingMode, type UnfreezeDepth } from '../../../src-main/common/runConfig';
+import { runConfigSchema, withVariantCrop, type RunConfig, type TrainingMode, type UnfreezeDepth } from '../../../src-main/common/runConfig';
 import type { ResNetDepth } from '../../../src-main/common/resnetSpec';
 import type { ScheduleName } from '../../../src-main/common/schedules';
 
@@ -33,6 +33,7 @@ export interface TrainFormState {
   weightDecay: NumberField;
   schedule: ScheduleName;
   imageSize: NumberField;
+  /** Empty: the weights variant's own (V1 resize 256 crop 224, V2 resize 232 crop 224). */
   crop: NumberField;
   augment: boolean;
   views: NumberField;
@@ -94,7 +95,7 @@ export function defaultTrainForm(): TrainFormState {
     weightDecay: d.weightDecay,
     schedule: d.schedule,
     imageSize: d.imageSize,
-    crop: d.crop,
+    crop: '',
     augment: d.augment,
     views: d.views,
     patience: d.patience ?? '',
@@ -123,6 +124,7 @@ export function toRunConfigInput(form: TrainFormState, folders: DataFolders): Re
   const optional = (value: NumberField): number | undefined => (typeof value === 'string' && value.trim() === '' ? undefined : toNumber(value));
   const patience = optional(form.patience);
   const threads = optional(form.threads);
+  const crop = optional(form.crop);
   return {
     trainDir: folders.trainDir ?? '',
     ...(folders.testDir ? { testDir: folders.testDir } : {}),
@@ -141,7 +143,7 @@ export function toRunConfigInput(form: TrainFormState, folders: DataFolders): Re
     weightDecay: toNumber(form.weightDecay),
     schedule: form.schedule,
     imageSize: toNumber(form.imageSize),
-    crop: toNumber(form.crop),
+    ...(crop === undefined ? {} : { crop }),
     augment: form.augment,
     views: toNumber(form.views),
     ...(patience === undefined ? {} : { patience }),
@@ -184,8 +186,9 @@ export type TrainFormValidation = { ok: true; config: RunConfig } | { ok: false;
 
 /** The run config, or one message per rejected field (the first issue of each). */
 export function validateTrainForm(form: TrainFormState, folders: DataFolders): TrainFormValidation {
-  const parsed = runConfigSchema.safeParse(toRunConfigInput(form, folders));
-  if (parsed.success) return { ok: true, config: parsed.data };
+  const input = toRunConfigInput(form, folders);
+  const parsed = runConfigSchema.safeParse(input);
+  if (parsed.success) return { ok: true, config: withVariantCrop(input, parsed.data) };
   const errors: TrainFormErrors = {};
   for (const issue of parsed.error.issues) {
     const name = String(issue.path[0] ?? '');

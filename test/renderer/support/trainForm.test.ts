@@ -29,6 +29,15 @@ describe('trainForm', () => {
     expect('patience' in without).toBe(false);
   });
 
+  it('evaluates at the weights variant’s crop unless one is typed in (V2: resize 232, crop 224)', () => {
+    const v2 = validateTrainForm({ ...defaultTrainForm(), weightsVariant: 'IMAGENET1K_V2' }, folders);
+    expect(v2.ok && v2.config.crop).toBeCloseTo(224 / 232, 12);
+    const v1 = validateTrainForm(defaultTrainForm(), folders);
+    expect(v1.ok && v1.config.crop).toBe(0.875);
+    const chosen = validateTrainForm({ ...defaultTrainForm(), weightsVariant: 'IMAGENET1K_V2', crop: 1 }, folders);
+    expect(chosen.ok && chosen.config.crop).toBe(1);
+  });
+
   it('carries the engine, device and threads, threads only when set', () => {
     const input = toRunConfigInput({ ...defaultTrainForm(), inferenceEngine: 'onnxruntime', provider: 'cpu', threads: 4 }, folders);
     expect(input).toMatchObject({ inferenceEngine: 'onnxruntime', provider: 'cpu', threads: 4 });

@@ -56,7 +56,8 @@ describe('TrainView', () => {
     expect(Number(inputValue(wrapper, 'field-lr'))).toBe(defaults.lr);
     expect(Number(inputValue(wrapper, 'field-batchSize'))).toBe(defaults.batchSize);
     expect(Number(inputValue(wrapper, 'field-imageSize'))).toBe(defaults.imageSize);
-    expect(Number(inputValue(wrapper, 'field-crop'))).toBe(defaults.crop);
+    // Empty: the weights variant's own crop.
+    expect(inputValue(wrapper, 'field-crop')).toBe('');
     expect(Number(inputValue(wrapper, 'field-valSplit'))).toBe(defaults.valSplit);
     expect(Number(inputValue(wrapper, 'field-seed'))).toBe(defaults.seed);
     expect(inputValue(wrapper, 'field-patience')).toBe('');
