@@ -8,11 +8,37 @@ import { createRng, deriveSeed, shuffledIndices } from '../dataset/random';
 import { learningRateAt, type ScheduleName } from '../../common/schedules';
 import { TorchStyleOptimizer, type OptimizerConfig, type OptimizerState } from './optimizers';
 
-/** Features [count × channels] with one class index per row. */
+/**
+ * Features [rows × channels] with one class index per row, read a batch at a time (a linear run's
+ * live in a file: train/featureStore.ts).
+ */
 export interface FeatureSet {
-  features: Float32Array;
-  labels: Int32Array;
-  channels: number;
+  readonly rows: number;
+  readonly channels: number;
+  readonly labels: Int32Array;
+  /** The features of the given rows, in that order: [rows.length × channels]. */
+  read(rows: ArrayLike<number>): Float32Array;
+  /** Rows start..end − 1. */
+  readRange(start: number, end: number): Float32Array;
+}
+
+/** A feature set held in memory (small sets, tests). */
+export function featuresInMemory(features: Float32Array, labels: Int32Array, channels: number): FeatureSet {
+  if (features.length !== labels.length * channels) throw new Error(`${labels.length} rows need ${labels.length * channels} features; got ${features.length}.`);
+  return {
+    rows: labels.length,
+    channels,
+    labels,
+    read(rows) {
+      const out = new Float32Array(rows.length * channels);
+      for (let i = 0; i < rows.length; i++) {
+        const row = rows[i] as number;
+        out.set(features.subarray(row * channels, (row + 1) * channels), i * channels);
+      }
+      return out;
+    },
+    readRange: (start, end) => features.slice(start * channels, end * channels),
+  };
 }
 
 export interface HeadTrainingOptions {
@@ -90,13 +116,9 @@ export function firstNonFinite(values: Float32Array): number {
   return -1;
 }
 
-function rows(set: FeatureSet): number {
-  return set.labels.length;
-}
-
 /** Mean cross-entropy and accuracy of a head on a feature set, in batches. */
 export function evaluateHead(kernel: tf.Tensor2D, bias: tf.Tensor1D, set: FeatureSet, batchSize = 512): { loss: number; accuracy: number; logits: Float32Array } {
-  const n = rows(set);
+  const n = set.rows;
   const k = bias.shape[0];
   const logits = new Float32Array(n * k);
   let lossSum = 0;
@@ -104,7 +126,7 @@ export function evaluateHead(kernel: tf.Tensor2D, bias: tf.Tensor1D, set: Featur
   for (let start = 0; start < n; start += batchSize) {
     const end = Math.min(n, start + batchSize);
     const [loss, hits, out] = tf.tidy(() => {
-      const x = tf.tensor2d(set.features.subarray(start * set.channels, end * set.channels), [end - start, set.channels]);
+      const x = tf.tensor2d(set.readRange(start, end), [end - start, set.channels]);
       const labels = tf.tensor1d(set.labels.subarray(start, end), 'int32');
       const z = tf.add(tf.matMul(x, kernel), bias);
       const l = tf.losses.softmaxCrossEntropy(tf.oneHot(labels, k), z, undefined, undefined, tf.Reduction.SUM);
@@ -119,7 +141,7 @@ export function evaluateHead(kernel: tf.Tensor2D, bias: tf.Tensor1D, set: Featur
 }
 
 export async function trainHead(train: FeatureSet, val: FeatureSet | undefined, o: HeadTrainingOptions): Promise<HeadTrainingResult> {
-  const n = rows(train);
+  const n = train.rows;
   if (n === 0) throw new WorkbenchError('BAD_INPUT', 'There are no training images to learn from.');
   const init = o.resume?.weights ?? initialHead(train.channels, o.numClasses, o.seed);
   // Unnamed variables: tfjs names must be unique per process, and two runs may train at once.
@@ -150,12 +172,8 @@ export async function trainHead(train: FeatureSet, val: FeatureSet | undefined, 
       for (let b = 0; b < batches; b++) {
         if (o.signal?.aborted) throw new WorkbenchError('CANCELLED', 'Training was cancelled.');
         const idx = order.subarray(b * o.batchSize, (b + 1) * o.batchSize);
-        const x = new Float32Array(idx.length * train.channels);
-        const y = new Int32Array(idx.length);
-        idx.forEach((row, i) => {
-          x.set(train.features.subarray(row * train.channels, (row + 1) * train.channels), i * train.channels);
-          y[i] = train.labels[row] as number;
-        });
+        const x = train.read(idx);
+        const y = Int32Array.from(idx, (row) => train.labels[row] as number);
         const step = (epoch - 1) * batches + b;
         lr = learningRateAt(step, { schedule: o.schedule, lr: o.lr, totalSteps });
         const { loss, hits } = tf.tidy(() => {
@@ -198,7 +216,7 @@ export async function trainHead(train: FeatureSet, val: FeatureSet | undefined, 
           `The head's weights became ${value} at epoch ${epoch} (learning rate ${lr.toPrecision(3)}). Try a lower learning rate; the last good checkpoint is kept.`,
         );
       }
-      const scores = val && rows(val) > 0 ? evaluateHead(kernel as tf.Tensor2D, bias as tf.Tensor1D, val) : undefined;
+      const scores = val && val.rows > 0 ? evaluateHead(kernel as tf.Tensor2D, bias as tf.Tensor1D, val) : undefined;
       const result: HeadEpochResult = {
         epoch,
         trainLoss: lossSum / n,

@@ -5,7 +5,8 @@
  *   metrics.jsonl        every run event, one JSON object per line, appended as it happens
  *   last.safetensors     the state after the latest completed epoch (trained weights + optimizer)
  *   best.safetensors     the state at the best validation epoch
- *   features.safetensors cached backbone features (linear mode), so a resumed run skips extraction
+ *   features/            backbone features (linear mode), streamed to disk and read back a batch at a
+ *                        time; a resumed run reuses them (train/featureStore.ts)
  *   report.json          the final evaluation, written when the run finishes
  *
  * Every file but metrics.jsonl is written atomically; metrics.jsonl is append-only, a torn last

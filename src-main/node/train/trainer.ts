@@ -28,7 +28,8 @@ import { evaluateLogits, type Evaluation, type ScoredEvaluation } from './evalua
 import { explainSkipped, fingerprintImages, missingPaths } from './runDataCheck';
 import { writeEpochPredictions, writeTestPredictions } from './epochPredictions';
 import { writeFileAtomic } from '../io/atomicWrite';
-import { concatFeatures, extractFeatures, type ExtractedFeatures } from './featureExtraction';
+import { extractFeatures } from './featureExtraction';
+import { FeatureFileWriter, openFeatureFile, removeFeatures, type FeatureFile, type FeatureRows } from './featureStore';
 import { evaluateHead, firstNonFinite, initialHead, trainHead, type HeadEpochResult, type HeadTrainingState, type HeadWeights } from './headTrainer';
 import { fineTune, predictLoader } from './fineTuner';
 import { fineTuneStateFromStored, fineTuneStateToStored, fullModelMetadata } from './fineTuneCheckpoint';
@@ -141,7 +142,8 @@ async function resolveBackboneWeights(config: RunConfig, options: TrainRunOption
   return { dict: await readCheckpoint(config.weights), source: config.weights, sha256: await sha256Of(config.weights) };
 }
 
-const FEATURES_FILE = 'features.safetensors';
+/** Where runs made before the features folder kept their features (deleted with the folder's features). */
+const LEGACY_FEATURES_FILE = 'features.safetensors';
 /** The fingerprint of the files the cached features were computed from (see runDataCheck.ts). */
 const DATA_FINGERPRINT_FILE = 'data-fingerprint.txt';
 
@@ -223,7 +225,8 @@ export async function trainRun(options: TrainRunOptions): Promise<RunReport> {
   const fingerprintFile = path.join(folder, DATA_FINGERPRINT_FILE);
   const recorded = await readFile(fingerprintFile, 'utf8').catch(() => undefined);
   if (options.resume && recorded?.trim() !== planned) {
-    await rm(path.join(folder, FEATURES_FILE), { force: true });
+    await removeFeatures(folder);
+    await rm(path.join(folder, LEGACY_FEATURES_FILE), { force: true });
     if (recorded !== undefined) notices.push('The train or test folder changed since the run started: features are computed again from the current files.');
   }
   await writeFileAtomic(fingerprintFile, `${planned}\n`);
@@ -398,16 +401,9 @@ function keptEpoch(config: RunConfig, data: RunData, bestEpoch: number, epoch: n
   return config.selectEpoch === 'last' || data.validation.length === 0 ? epoch : bestEpoch;
 }
 
-/** Rows of a feature set whose path passes `keep`. */
-function featureRows(set: ExtractedFeatures, keep: (path: string) => boolean): ExtractedFeatures {
-  const rows = set.paths.flatMap((p, i) => (keep(p) ? [i] : []));
-  const features = new Float32Array(rows.length * set.channels);
-  const labels = new Int32Array(rows.length);
-  rows.forEach((row, i) => {
-    features.set(set.features.subarray(row * set.channels, (row + 1) * set.channels), i * set.channels);
-    labels[i] = set.labels[row] as number;
-  });
-  return { features, labels, channels: set.channels, paths: rows.map((row) => set.paths[row] as string) };
+/** The rows of a features file whose path passes `keep`. */
+function featureRows(set: FeatureFile, keep: (path: string) => boolean): FeatureRows {
+  return set.subset(set.paths.flatMap((p, i) => (keep(p) ? [i] : [])));
 }
 
 /** The images of `planned` that the loaders produced (paths seen), and an explanation of the rest. */
@@ -440,49 +436,54 @@ async function trainLinear(
   reportSkipped: ReportSkipped,
 ): Promise<TrainingOutcome> {
   const { train, evalSet } = await featuresFor(config, data, backbone, folder, options, progress);
-  // The loaders skip files they cannot decode: find them and say why.
-  const trainUse = await usedImages(data.train, train.paths, 'train');
-  const validationUse = await usedImages(data.validation, evalSet.paths, 'train');
-  const testUse = data.test ? await usedImages(data.test, evalSet.paths, 'test') : undefined;
-  reportSkipped([...trainUse.skipped, ...validationUse.skipped, ...(testUse?.skipped ?? [])]);
-  const part = splitOf(data);
-  const validationSet = featureRows(evalSet, (p) => part(p) === 'validation');
-  const testSet = data.test ? featureRows(evalSet, (p) => part(p) === 'test') : undefined;
-  if (data.validation.length > 0 && validationSet.labels.length === 0) {
-    throw new WorkbenchError('BAD_INPUT', 'None of the validation images could be used (see the skipped files); the run has nothing to choose an epoch on.');
+  try {
+    // The loaders skip files they cannot decode: find them and say why.
+    const trainUse = await usedImages(data.train, train.paths, 'train');
+    const validationUse = await usedImages(data.validation, evalSet.paths, 'train');
+    const testUse = data.test ? await usedImages(data.test, evalSet.paths, 'test') : undefined;
+    reportSkipped([...trainUse.skipped, ...validationUse.skipped, ...(testUse?.skipped ?? [])]);
+    const part = splitOf(data);
+    const validationSet = featureRows(evalSet, (p) => part(p) === 'validation');
+    const testSet = data.test ? featureRows(evalSet, (p) => part(p) === 'test') : undefined;
+    if (data.validation.length > 0 && validationSet.labels.length === 0) {
+      throw new WorkbenchError('BAD_INPUT', 'None of the validation images could be used (see the skipped files); the run has nothing to choose an epoch on.');
+    }
+    const resume = options.resume ? await loadHeadState(folder) : undefined;
+    const result = await trainHead(train, validationSet.labels.length > 0 ? validationSet : undefined, {
+      ...common,
+      batchSize: config.batchSize,
+      seed: config.seed,
+      ...(resume ? { resume } : {}),
+      onEpoch: async (e, logits, state) => {
+        const kept = keptEpoch(config, data, state.bestEpoch, e.epoch);
+        const evaluated = logits ? evaluateLogits(logits, validationSet.labels, validationSet.paths, data.classes) : undefined;
+        await afterEpoch(e, { epoch: kept }, evaluated, resume?.epoch ?? 0, async () => {
+          await saveState(checkpointPath(folder, 'last'), headStateToStored(state, data.classes));
+          if (kept === e.epoch) await saveState(checkpointPath(folder, 'best'), headWeightsToStored(kept === state.bestEpoch ? state.best : state.weights, data.classes, kept));
+        });
+      },
+    });
+    progress('evaluating', 0, 1, 0);
+    const epochsRun = result.history.length;
+    const bestEpoch = keptEpoch(config, data, result.bestEpoch, epochsRun);
+    const chosen: HeadWeights = bestEpoch === result.bestEpoch ? result.best : result.last;
+    const score = (set: FeatureRows): ScoredEvaluation => {
+      const scored = tf.tidy(() => evaluateHead(tf.tensor2d(chosen.kernel, [set.channels, data.classes.length]), tf.tensor1d(chosen.bias), set));
+      return evaluateLogits(scored.logits, set.labels, [...set.paths], data.classes);
+    };
+    return {
+      bestEpoch,
+      history: result.history,
+      stoppedEarly: result.stoppedEarly,
+      validation: validationSet.labels.length > 0 ? score(validationSet) : undefined,
+      // The only time the test folder is looked at.
+      test: testSet ? score(testSet) : undefined,
+      used: { train: trainUse.used, validation: validationUse.used, test: testUse?.used },
+    };
+  } finally {
+    train.close();
+    evalSet.close();
   }
-  const resume = options.resume ? await loadHeadState(folder) : undefined;
-  const result = await trainHead(train, validationSet.labels.length > 0 ? validationSet : undefined, {
-    ...common,
-    batchSize: config.batchSize,
-    seed: config.seed,
-    ...(resume ? { resume } : {}),
-    onEpoch: async (e, logits, state) => {
-      const kept = keptEpoch(config, data, state.bestEpoch, e.epoch);
-      const evaluated = logits ? evaluateLogits(logits, validationSet.labels, validationSet.paths, data.classes) : undefined;
-      await afterEpoch(e, { epoch: kept }, evaluated, resume?.epoch ?? 0, async () => {
-        await saveState(checkpointPath(folder, 'last'), headStateToStored(state, data.classes));
-        if (kept === e.epoch) await saveState(checkpointPath(folder, 'best'), headWeightsToStored(kept === state.bestEpoch ? state.best : state.weights, data.classes, kept));
-      });
-    },
-  });
-  progress('evaluating', 0, 1, 0);
-  const epochsRun = result.history.length;
-  const bestEpoch = keptEpoch(config, data, result.bestEpoch, epochsRun);
-  const chosen: HeadWeights = bestEpoch === result.bestEpoch ? result.best : result.last;
-  const score = (set: ExtractedFeatures): ScoredEvaluation => {
-    const scored = tf.tidy(() => evaluateHead(tf.tensor2d(chosen.kernel, [set.channels, data.classes.length]), tf.tensor1d(chosen.bias), set));
-    return evaluateLogits(scored.logits, set.labels, set.paths, data.classes);
-  };
-  return {
-    bestEpoch,
-    history: result.history,
-    stoppedEarly: result.stoppedEarly,
-    validation: validationSet.labels.length > 0 ? score(validationSet) : undefined,
-    // The only time the test folder is looked at.
-    test: testSet ? score(testSet) : undefined,
-    used: { train: trainUse.used, validation: validationUse.used, test: testUse?.used },
-  };
 }
 
 /**
@@ -606,13 +607,14 @@ async function loadHeadState(folder: string): Promise<HeadTrainingState | undefi
 }
 
 interface FeatureSets {
-  train: ExtractedFeatures;
-  evalSet: ExtractedFeatures;
+  train: FeatureFile;
+  evalSet: FeatureFile;
 }
 
 /** Scale range of the random crops of extra augmented views: milder than torchvision's (0.08, 1), since a frozen backbone sees each view only once. */
 const VIEW_CROP_SCALE: readonly [number, number] = [0.25, 1];
 
+/** The run's features: from its features files when a finished extraction is there (resume), else computed into them. */
 async function featuresFor(
   config: RunConfig,
   data: RunData,
@@ -621,65 +623,54 @@ async function featuresFor(
   options: TrainRunOptions,
   progress: (phase: RunPhase, done: number, total: number, eta: number | null, message?: string) => void,
 ): Promise<FeatureSets> {
-  const cached = await loadState(`${folder}/${FEATURES_FILE}`).catch(() => undefined);
-  if (cached) {
-    const sets = featureSetsFromStored(cached);
-    if (sets) return sets;
-  }
-  {
-    const normalization = { mean: config.mean, std: config.std } as const;
-    const evalTransform = { kind: 'eval' as const, options: { size: config.imageSize, crop: config.crop, normalization } };
-    const views = config.augment ? config.views : 1;
-    const total = data.train.length * views + data.eval.length;
-    const started = performance.now();
-    let before = 0;
-    const onBatch = (done: number): void => {
-      const all = before + done;
-      const rate = all / ((performance.now() - started) / 1000);
-      progress('features', all, total, rate > 0 ? (total - all) / rate : null);
-    };
-    const loaderFor = (images: readonly LabeledImage[], transform: Parameters<typeof createBatchLoader>[1]['transform']) =>
-      createBatchLoader(images, { batchSize: 16, transform, shuffle: false, seed: config.seed });
-    const parts: ExtractedFeatures[] = [];
+  const cachedTrain = await openFeatureFile(folder, 'train');
+  const cachedEval = cachedTrain ? await openFeatureFile(folder, 'eval') : undefined;
+  if (cachedTrain && cachedEval) return { train: cachedTrain, evalSet: cachedEval };
+  cachedTrain?.close();
+
+  const channels = backbone.outputShape[0] ?? 0;
+  const normalization = { mean: config.mean, std: config.std } as const;
+  const evalTransform = { kind: 'eval' as const, options: { size: config.imageSize, crop: config.crop, normalization } };
+  const views = config.augment ? config.views : 1;
+  const total = data.train.length * views + data.eval.length;
+  const started = performance.now();
+  let before = 0;
+  const onBatch = (done: number): void => {
+    const all = before + done;
+    const rate = all / ((performance.now() - started) / 1000);
+    progress('features', all, total, rate > 0 ? (total - all) / rate : null);
+  };
+  const loaderFor = (images: readonly LabeledImage[], transform: Parameters<typeof createBatchLoader>[1]['transform']) =>
+    createBatchLoader(images, { batchSize: 16, transform, shuffle: false, seed: config.seed });
+  const extract = { ...signalOf(options), onBatch };
+
+  const trainWriter = await FeatureFileWriter.create(folder, 'train', channels);
+  let train: FeatureFile;
+  try {
     // View 0 is the clean eval view; extra views are augmented.
-    parts.push(await extractFeatures(backbone, loaderFor(data.train, evalTransform), 0, { ...signalOf(options), onBatch }));
+    await extractFeatures(backbone, loaderFor(data.train, evalTransform), 0, trainWriter, extract);
     before += data.train.length;
     for (let v = 1; v < views; v++) {
       const trainTransform = { kind: 'train' as const, options: { size: config.imageSize, scale: VIEW_CROP_SCALE, normalization } };
-      parts.push(await extractFeatures(backbone, loaderFor(data.train, trainTransform), v, { ...signalOf(options), onBatch }));
+      await extractFeatures(backbone, loaderFor(data.train, trainTransform), v, trainWriter, extract);
       before += data.train.length;
     }
-    const evalSet = await extractFeatures(backbone, loaderFor(data.eval, evalTransform), 0, { ...signalOf(options), onBatch });
-    const sets = { train: concatFeatures(parts), evalSet };
-    await saveState(`${folder}/${FEATURES_FILE}`, featureSetsToStored(sets));
-    return sets;
+    train = await trainWriter.finish();
+  } finally {
+    trainWriter.close();
+  }
+  const evalWriter = await FeatureFileWriter.create(folder, 'eval', channels);
+  try {
+    await extractFeatures(backbone, loaderFor(data.eval, evalTransform), 0, evalWriter, extract);
+    return { train, evalSet: await evalWriter.finish() };
+  } catch (error) {
+    train.close();
+    throw error;
+  } finally {
+    evalWriter.close();
   }
 }
 
 function signalOf(options: TrainRunOptions): { signal?: AbortSignal } {
   return options.signal ? { signal: options.signal } : {};
-}
-
-function featureSetsToStored(sets: FeatureSets): { tensors: StateDict; metadata: Record<string, string> } {
-  const tensors: StateDict = new Map();
-  const meta: Record<string, string> = {};
-  for (const [name, set] of [['train', sets.train], ['eval', sets.evalSet]] as const) {
-    tensors.set(`${name}.features`, { dtype: 'float32', shape: [set.labels.length, set.channels], data: set.features });
-    tensors.set(`${name}.labels`, { dtype: 'int32', shape: [set.labels.length], data: set.labels });
-    meta[`${name}.paths`] = JSON.stringify(set.paths);
-  }
-  return { tensors, metadata: meta };
-}
-
-function featureSetsFromStored(stored: { tensors: StateDict; metadata: Record<string, string> }): FeatureSets | undefined {
-  const read = (name: string): ExtractedFeatures | undefined => {
-    const features = stored.tensors.get(`${name}.features`);
-    const labels = stored.tensors.get(`${name}.labels`);
-    const paths = stored.metadata[`${name}.paths`];
-    if (!features || !labels || paths === undefined || !(features.data instanceof Float32Array) || !(labels.data instanceof Int32Array)) return undefined;
-    return { features: features.data, labels: labels.data, channels: features.shape[1] ?? 0, paths: JSON.parse(paths) as string[] };
-  };
-  const train = read('train');
-  const evalSet = read('eval');
-  return train && evalSet ? { train, evalSet } : undefined;
 }

@@ -3,10 +3,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { WorkbenchError } from '../../../src-main/common/errors';
 import { createRng } from '../../../src-main/node/dataset/random';
 import { initBackend } from '../../../src-main/node/engine/backend';
-import { trainHead, type FeatureSet, type HeadTrainingOptions, type HeadTrainingState } from '../../../src-main/node/train/headTrainer';
+import { featuresInMemory, trainHead, type FeatureSet, type HeadTrainingOptions, type HeadTrainingState } from '../../../src-main/node/train/headTrainer';
 
 /** Three Gaussian clusters in 16 dimensions: linearly separable, as good features are. */
-function clusters(perClass: number, seed: number, spread = 0.6): FeatureSet {
+function clusterValues(perClass: number, seed: number, spread = 0.6): { features: Float32Array; labels: Int32Array; channels: number } {
   const rng = createRng(seed);
   const random = (): number => rng.next();
   const channels = 16;
@@ -23,6 +23,11 @@ function clusters(perClass: number, seed: number, spread = 0.6): FeatureSet {
     }
   }
   return { features, labels, channels };
+}
+
+function clusters(perClass: number, seed: number, spread = 0.6): FeatureSet {
+  const { features, labels, channels } = clusterValues(perClass, seed, spread);
+  return featuresInMemory(features, labels, channels);
 }
 
 const base: HeadTrainingOptions = {
@@ -101,8 +106,9 @@ describe('head training on cached features', () => {
   });
 
   it('stops with a clear error when the loss diverges, and leaks nothing', async () => {
-    const train = clusters(30, 6);
-    train.features[5] = Number.POSITIVE_INFINITY;
+    const values = clusterValues(30, 6);
+    values.features[5] = Number.POSITIVE_INFINITY;
+    const train = featuresInMemory(values.features, values.labels, values.channels);
     const before = tf.memory().numTensors;
     const error = await trainHead(train, undefined, base).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(WorkbenchError);

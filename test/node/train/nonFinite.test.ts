@@ -8,13 +8,13 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { WorkbenchError } from '../../../src-main/common/errors';
 import { initBackend } from '../../../src-main/node/engine/backend';
 import { evaluateLogits } from '../../../src-main/node/train/evaluation';
-import { trainHead, type FeatureSet, type HeadTrainingOptions, type HeadTrainingState } from '../../../src-main/node/train/headTrainer';
+import { featuresInMemory, trainHead, type FeatureSet, type HeadTrainingOptions, type HeadTrainingState } from '../../../src-main/node/train/headTrainer';
 
 const channels = 4;
 function features(poison: number | undefined): FeatureSet {
   const values = Float32Array.from([1, 0, 0, 0, 0, 1, 0, 0]);
   if (poison !== undefined) values[0] = poison;
-  return { features: values, labels: Int32Array.from([0, 1]), channels };
+  return featuresInMemory(values, Int32Array.from([0, 1]), channels);
 }
 
 const options: HeadTrainingOptions = {

@@ -76,7 +76,7 @@ describe('training runs (linear mode)', () => {
     const evaluation = events.filter((e) => e.event === 'run.evaluation').at(-1)!.payload as { confusionMatrix: { labels: string[]; matrix: number[][] } };
     expect(evaluation.confusionMatrix.labels).toEqual(['blue', 'green', 'red']);
     expect(evaluation.confusionMatrix.matrix.flat().reduce((a, b) => a + b, 0)).toBe(12);
-    for (const file of ['config.json', 'metrics.jsonl', 'last.safetensors', 'best.safetensors', 'features.safetensors', 'report.json']) {
+    for (const file of ['config.json', 'metrics.jsonl', 'last.safetensors', 'best.safetensors', 'features/train.f32', 'features/train.json', 'features/eval.f32', 'features/eval.json', 'report.json']) {
       expect(existsSync(path.join(report.folder, file)), file).toBe(true);
     }
     // Everything from run.started on is in metrics.jsonl (scan progress comes before the folder exists).
