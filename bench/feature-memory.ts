@@ -5,10 +5,10 @@
  * which reports the child's peak RSS; the run folder's features are measured beside it.
  *
  *   npx tsx bench/feature-memory.ts [--images 20000,2000] [--classes 10] [--depth 18] [--size 32]
- *                                   [--epochs 2] [--cli path/to/bin.mjs] [--keep] [--write]
+ *                                   [--epochs 2] [--before path/to/bin.mjs] [--keep] [--write]
  *
- * --cli runs another checkout's CLI on the same folders (e.g. a worktree of an older commit), so a
- * change can be measured against what came before it in one run. Linux (GNU time) only.
+ * --before also runs another checkout's CLI on the same folders (e.g. a worktree of an older commit),
+ * so a change is measured against what came before it in one run. Linux (GNU time) only.
  */
 import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
@@ -29,13 +29,14 @@ const { values } = parseArgs({
     depth: { type: 'string', default: '18' },
     size: { type: 'string', default: '32' },
     epochs: { type: 'string', default: '2' },
-    cli: { type: 'string', default: DEFAULT_CLI },
+    before: { type: 'string' },
     keep: { type: 'boolean', default: false },
     write: { type: 'boolean', default: false },
   },
 });
 
 interface Measured {
+  cli: string;
   images: number;
   peakRssMb: number;
   seconds: number;
@@ -74,16 +75,16 @@ async function folderBytes(folder: string): Promise<number> {
   return total;
 }
 
-async function measure(trainDir: string, out: string, images: number): Promise<Measured> {
+async function measure(cli: string, trainDir: string, out: string, images: number): Promise<Measured> {
   const load = loadavg()[0] ?? 0;
-  const args = ['-f', 'RSS_KB=%M SECONDS=%e', process.execPath, values.cli, 'train', '--train', trainDir, '--weights', 'none', '--depth', values.depth, '--image-size', values.size, '--epochs', values.epochs, '--json', '--out', out];
+  const args = ['-f', 'RSS_KB=%M SECONDS=%e', process.execPath, cli, 'train', '--train', trainDir, '--weights', 'none', '--depth', values.depth, '--image-size', values.size, '--epochs', values.epochs, '--json', '--out', out];
   const { stderr } = await run('/usr/bin/time', args, { maxBuffer: 1 << 30 });
   const rss = /RSS_KB=(\d+)/.exec(stderr);
   const seconds = /SECONDS=([\d.]+)/.exec(stderr);
   if (!rss || !seconds) throw new Error(`no measurement from /usr/bin/time:\n${stderr.slice(-2000)}`);
   const featureFolder = join(out, 'features');
   const featureBytes = await folderBytes(featureFolder).catch(async () => (await stat(join(out, 'features.safetensors'))).size);
-  return { images, peakRssMb: Number(rss[1]) / 1024, seconds: Number(seconds[1]), featureMb: featureBytes / 2 ** 20, load };
+  return { cli, images, peakRssMb: Number(rss[1]) / 1024, seconds: Number(seconds[1]), featureMb: featureBytes / 2 ** 20, load };
 }
 
 const counts = values.images.split(',').map(Number);
@@ -94,10 +95,13 @@ try {
     const trainDir = join(root, `images-${images}`);
     process.stdout.write(`generating ${images} images… `);
     await makeFolder(trainDir, images, Number(values.classes));
-    process.stdout.write('training… ');
-    const measured = await measure(trainDir, join(root, `run-${images}`), images);
-    rows.push(measured);
-    console.log(`${measured.peakRssMb.toFixed(0)} MB peak RSS, ${measured.seconds.toFixed(1)} s, features ${measured.featureMb.toFixed(1)} MB on disk (load ${measured.load.toFixed(2)})`);
+    for (const cli of values.before ? [values.before, DEFAULT_CLI] : [DEFAULT_CLI]) {
+      process.stdout.write(`\n  ${cli === DEFAULT_CLI ? 'this checkout' : cli}: training… `);
+      const measured = await measure(cli, trainDir, join(root, `run-${images}-${rows.length}`), images);
+      rows.push(measured);
+      process.stdout.write(`${measured.peakRssMb.toFixed(0)} MB peak RSS, ${measured.seconds.toFixed(1)} s, features ${measured.featureMb.toFixed(1)} MB on disk (load ${measured.load.toFixed(2)})`);
+    }
+    console.log();
   }
 } finally {
   if (!values.keep) await rm(root, { recursive: true, force: true });
@@ -106,17 +110,32 @@ try {
 
 const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores`;
 const table = [
-  '| images | peak RSS | features on disk | wall time | load at start |',
-  '|---:|---:|---:|---:|---:|',
-  ...rows.map((r) => `| ${r.images.toLocaleString('en-US')} | ${r.peakRssMb.toFixed(0)} MB | ${r.featureMb.toFixed(1)} MB | ${r.seconds.toFixed(1)} s | ${r.load.toFixed(2)} |`),
+  '| code | images | peak RSS | features on disk | wall time | load at start |',
+  '|---|---:|---:|---:|---:|---:|',
+  ...rows.map(
+    (r) =>
+      `| ${r.cli === DEFAULT_CLI ? 'this checkout' : 'before (--before)'} | ${r.images.toLocaleString('en-US')} | ${r.peakRssMb.toFixed(0)} MB | ${r.featureMb.toFixed(1)} MB | ${r.seconds.toFixed(1)} s | ${r.load.toFixed(2)} |`,
+  ),
 ].join('\n');
-console.log(`\n${table}`);
+/** Peak RSS growth per 1,000 images between the smallest and the largest folder, per code. */
+const growth = [...new Set(rows.map((r) => r.cli))].flatMap((cli) => {
+  const mine = rows.filter((r) => r.cli === cli).sort((a, b) => a.images - b.images);
+  const [first, last] = [mine[0], mine.at(-1)];
+  if (!first || !last || first === last) return [];
+  const perThousand = ((last.peakRssMb - first.peakRssMb) / (last.images - first.images)) * 1000;
+  return [`${cli === DEFAULT_CLI ? 'this checkout' : 'before'}: ${perThousand.toFixed(1)} MB more peak RSS per 1,000 images`];
+});
+const features = rows.at(-1);
+const summary =
+  `${growth.join('; ')}. ` +
+  (features ? `The features of ${features.images.toLocaleString('en-US')} images (2 views + validation) are ${features.featureMb.toFixed(0)} MB on disk; at ResNet-50's 2,048 channels they would be 4× that, and 100,000 images 5× more.` : '');
+console.log(`\n${table}\n\n${summary}`);
 if (values.write) {
   await replaceBenchmarkSection(
     '## Features at scale: memory',
     `## Features at scale: memory\n\n${new Date().toISOString().slice(0, 10)}, ${machine}. ` +
-      `\`npx tsx bench/feature-memory.ts --images ${values.images} --depth ${values.depth} --size ${values.size} --epochs ${values.epochs}\`: ` +
+      `\`npx tsx bench/feature-memory.ts --images ${values.images} --depth ${values.depth} --size ${values.size} --epochs ${values.epochs}${values.before ? ' --before <older checkout>/src-main/node/cli/bin.mjs' : ''}\`: ` +
       `a default linear run (2 views, 20% validation) on synthetic ${values.size} px PNGs in ${values.classes} classes, random weights, ` +
-      `peak RSS of the whole CLI process (GNU time).\n\n${table}\n`,
+      `peak RSS of the whole CLI process (GNU time).\n\n${table}\n\n${summary}\n`,
   );
 }
