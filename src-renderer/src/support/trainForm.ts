@@ -41,6 +41,7 @@ export interface TrainFormState {
   patience: NumberField;
   seed: NumberField;
   valSplit: NumberField;
+  selectEpoch: RunConfig['selectEpoch'];
   inferenceEngine: RunConfig['inferenceEngine'];
   provider: RunConfig['provider'];
   /** Empty: physical cores. */
@@ -73,6 +74,7 @@ export const FIELD_LABELS: Readonly<Record<TrainFormField | 'trainDir' | 'testDi
   patience: 'Patience',
   seed: 'Seed',
   valSplit: 'Validation fraction',
+  selectEpoch: 'Kept epoch',
   inferenceEngine: 'Feature engine',
   provider: 'Compute device',
   threads: 'Threads',
@@ -101,6 +103,7 @@ export function defaultTrainForm(): TrainFormState {
     patience: d.patience ?? '',
     seed: d.seed,
     valSplit: d.valSplit,
+    selectEpoch: d.selectEpoch,
     inferenceEngine: d.inferenceEngine,
     provider: d.provider,
     threads: d.threads ?? '',
@@ -129,6 +132,7 @@ export function toRunConfigInput(form: TrainFormState, folders: DataFolders): Re
     trainDir: folders.trainDir ?? '',
     ...(folders.testDir ? { testDir: folders.testDir } : {}),
     valSplit: toNumber(form.valSplit),
+    selectEpoch: form.selectEpoch,
     depth: form.depth,
     weights: form.weights,
     weightsVariant: form.weightsVariant,
@@ -185,10 +189,25 @@ export type TrainFormErrors = Partial<Record<TrainFormField | 'trainDir' | 'test
 export type TrainFormValidation = { ok: true; config: RunConfig } | { ok: false; errors: TrainFormErrors };
 
 /** The run config, or one message per rejected field (the first issue of each). */
+/**
+ * Settings that contradict each other, said in the form's words on the field to change (the engine
+ * refuses the same combinations: runConfigConflicts).
+ */
+function conflictsInWords(config: RunConfig): TrainFormErrors {
+  if (config.valSplit !== 0) return {};
+  if (!config.testDir) return { valSplit: 'A validation fraction of 0 leaves no image to evaluate on without a test folder: choose a test folder on the Data screen, or a fraction above 0.' };
+  if (config.selectEpoch === 'validation') return { valSplit: 'A validation fraction of 0 leaves nothing to choose the best epoch on: set Kept epoch to “the last epoch”, or a fraction above 0.' };
+  if (config.patience !== undefined) return { patience: 'Patience watches validation accuracy, and a validation fraction of 0 holds out none: leave Patience empty, or a fraction above 0.' };
+  return {};
+}
+
 export function validateTrainForm(form: TrainFormState, folders: DataFolders): TrainFormValidation {
   const input = toRunConfigInput(form, folders);
   const parsed = runConfigSchema.safeParse(input);
-  if (parsed.success) return { ok: true, config: withVariantCrop(input, parsed.data) };
+  if (parsed.success) {
+    const conflicts = conflictsInWords(parsed.data);
+    return Object.keys(conflicts).length > 0 ? { ok: false, errors: conflicts } : { ok: true, config: withVariantCrop(input, parsed.data) };
+  }
   const errors: TrainFormErrors = {};
   for (const issue of parsed.error.issues) {
     const name = String(issue.path[0] ?? '');

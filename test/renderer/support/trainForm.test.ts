@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runConfigSchema } from '../../../src-main/common/runConfig';
+import { runConfigConflicts, runConfigSchema } from '../../../src-main/common/runConfig';
 import { defaultTrainForm, RUN_CONFIG_DEFAULTS, toRunConfigInput, validateTrainForm } from '../../../src-renderer/src/support/trainForm';
 
 const folders = { trainDir: '/data/train', testDir: null };
@@ -36,6 +36,20 @@ describe('trainForm', () => {
     expect(v1.ok && v1.config.crop).toBe(0.875);
     const chosen = validateTrainForm({ ...defaultTrainForm(), weightsVariant: 'IMAGENET1K_V2', crop: 1 }, folders);
     expect(chosen.ok && chosen.config.crop).toBe(1);
+  });
+
+  it('keeps no validation images only with a test folder and the last epoch kept, said on the field to change', () => {
+    const withTest = { trainDir: '/data/train', testDir: '/data/test' };
+    const noTest = validateTrainForm({ ...defaultTrainForm(), valSplit: 0, selectEpoch: 'last' }, folders);
+    expect(!noTest.ok && noTest.errors.valSplit).toMatch(/choose a test folder on the Data screen/);
+    const best = validateTrainForm({ ...defaultTrainForm(), valSplit: 0 }, withTest);
+    expect(!best.ok && best.errors.valSplit).toMatch(/set Kept epoch to “the last epoch”/);
+    const patient = validateTrainForm({ ...defaultTrainForm(), valSplit: 0, selectEpoch: 'last', patience: 3 }, withTest);
+    expect(!patient.ok && patient.errors.patience).toMatch(/leave Patience empty/);
+    const last = validateTrainForm({ ...defaultTrainForm(), valSplit: 0, selectEpoch: 'last' }, withTest);
+    expect(last.ok && last.config).toMatchObject({ valSplit: 0, selectEpoch: 'last', testDir: '/data/test' });
+    // The engine accepts what the form lets through.
+    expect(last.ok && runConfigConflicts(last.config)).toEqual([]);
   });
 
   it('carries the engine, device and threads, threads only when set', () => {
