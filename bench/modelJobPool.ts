@@ -9,6 +9,10 @@
  *
  * Linux only (/proc). Nothing is asserted; compare --concurrency 12 (no cap: what every call forking
  * its own worker cost) with the default.
+ *
+ * Then the latency of one small model job (the engine's inference facts: load ONNX Runtime, pick a
+ * provider) run --sequential times one after another: the first starts a worker process, the next
+ * ones find it kept (the pool keeps a worker after a successful job).
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -16,12 +20,15 @@ import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { torchvisionStateDictLayout } from '../src-main/common/resnetSpec';
+import { ModelJobQueue } from '../src-main/node/service/modelJobQueue';
 import { forkTrainerProcess } from '../src-main/node/service/trainerHost';
 import { Workbench } from '../src-main/node/service/workbench';
 import { writeCheckpoint } from '../src-main/node/weights/checkpointFile';
 import type { StateDict } from '../src-main/node/weights/stateDict';
 
-const { values } = parseArgs({ options: { callers: { type: 'string', default: '12' }, concurrency: { type: 'string', default: '2' }, queue: { type: 'string', default: '16' } } });
+const { values } = parseArgs({
+  options: { callers: { type: 'string', default: '12' }, concurrency: { type: 'string', default: '2' }, queue: { type: 'string', default: '16' }, sequential: { type: 'string', default: '4' } },
+});
 const callers = Number(values.callers);
 
 function childPids(pid: number): number[] {
@@ -89,6 +96,17 @@ try {
       loadAverage: loadavg().map((l) => Math.round(l * 100) / 100),
     }),
   );
+  await workbench.close();
+
+  const queue = new ModelJobQueue(() => forkTrainerProcess());
+  const latencies: number[] = [];
+  for (let i = 0; i < Number(values.sequential); i++) {
+    const jobStarted = performance.now();
+    await queue.run({ kind: 'inference' }, { runsRoot: path.join(root, 'runs'), weightsFolder: path.join(root, 'weights') });
+    latencies.push(Math.round(performance.now() - jobStarted));
+  }
+  queue.close();
+  console.log(JSON.stringify({ sequentialInferenceJobsMs: latencies, note: 'the first starts a worker process; the rest run in the kept worker' }));
 } finally {
   await rm(root, { recursive: true, force: true });
 }

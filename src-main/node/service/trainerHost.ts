@@ -103,7 +103,8 @@ function failureOf(reply: TrainerReply, job: string): Outcome<never> {
 /**
  * Sends one job to the worker behind `channel` and owns the process from then on: every reply is
  * validated and handed to `onReply`, which settles the job by returning an outcome; a malformed reply
- * or the process's death settles it as an error. The process is ended once the job has settled.
+ * or the process's death settles it as an error. The process is ended once the job has settled,
+ * unless it succeeded and `keepAfterSuccess` (a pooled worker, ready for another model job).
  */
 function superviseWorker<T>(
   channel: TrainerChannel,
@@ -111,6 +112,7 @@ function superviseWorker<T>(
   onReply: (reply: TrainerReply) => Outcome<T> | undefined,
   deathMessage: (exit: TrainerExit) => string,
   onSettle: () => void = () => undefined,
+  keepAfterSuccess = false,
 ): SupervisedWorker<T> {
   let settled = false;
   let resolveDone!: (value: T) => void;
@@ -123,7 +125,7 @@ function superviseWorker<T>(
     if (settled) return;
     settled = true;
     onSettle();
-    channel.kill();
+    if (!(keepAfterSuccess && 'value' in outcome)) channel.kill();
     if ('value' in outcome) resolveDone(outcome.value);
     else rejectDone(outcome.error);
   };
@@ -191,6 +193,8 @@ export interface ModelJobLimits {
   timeoutMs?: number;
   /** Aborting ends the job (and its process) with CANCELLED: its caller went away. */
   signal?: AbortSignal;
+  /** A job that succeeds leaves its process running, for the next model job (a pooled worker). */
+  keepAfterSuccess?: boolean;
 }
 
 /**
@@ -212,6 +216,7 @@ export function runModelJobInProcess(channel: TrainerChannel, job: ModelJob, opt
       clearTimeout(timer);
       limits.signal?.removeEventListener('abort', onAbort);
     },
+    limits.keepAfterSuccess ?? false,
   );
   if (limits.timeoutMs !== undefined && !worker.isSettled()) {
     const seconds = Math.round(limits.timeoutMs / 100) / 10;

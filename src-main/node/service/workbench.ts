@@ -199,10 +199,11 @@ export class Workbench {
   }
 
   /**
-   * Stops the engine's work before its process exits: running runs are cancelled (they end as
-   * 'cancelled' with their last checkpoint kept) and awaited.
+   * Stops the engine's work before its process exits: idle model workers are ended, running runs
+   * are cancelled (they end as 'cancelled' with their last checkpoint kept) and awaited.
    */
   async close(): Promise<void> {
+    this.modelJobs?.close();
     await this.runs.stopAll();
   }
 

@@ -1,11 +1,11 @@
 /**
- * Entry of the engine's worker process: one training run, or one model job (a prediction or an
- * export), per process, driven by messages from the engine
+ * Entry of the engine's worker process: one training run, or model jobs (predictions, exports,
+ * checkpoint inspections) one after another, driven by messages from the engine
  * (common/trainerMessages.ts). Started by Electron's utilityProcess.fork (messages through
  * `process.parentPort`) or by Node's child_process.fork (messages through `process.send`).
  *
- * The process does one job and then waits to be ended by its parent, which owns its lifetime: a
- * fresh process per job returns all of its memory to the system.
+ * The parent owns the process's lifetime: a training run's process is ended when the run ends; the
+ * model job pool (service/modelJobQueue.ts) keeps a worker for further jobs only after a success.
  */
 import { toErrorData, WorkbenchError } from '../../common/errors';
 import type { RunEvent } from '../../common/runEvents';
@@ -44,7 +44,10 @@ function parentLink(): ParentLink {
 
 function serve(link: ParentLink): void {
   const controller = new AbortController();
-  let started = false;
+  /** A training run was started here: the process is its alone. */
+  let training = false;
+  /** A model job is running now. */
+  let modelJobRunning = false;
   const fail = (error: unknown): void => link.post({ type: 'failed', error: toErrorData(error) });
 
   link.onMessage((raw) => {
@@ -59,18 +62,21 @@ function serve(link: ParentLink): void {
       controller.abort();
       return;
     }
-    if (started) {
-      fail(new WorkbenchError('BUSY', 'This worker process has had its job; start a new process for another.'));
+    if (training || modelJobRunning) {
+      fail(new WorkbenchError('BUSY', 'This worker process is busy with another job; start a new process for this one.'));
       return;
     }
-    started = true;
     if (request.type === 'model') {
-      runModelJob(request.job, request.options).then(
-        (value) => link.post({ type: 'result', value }),
-        (error: unknown) => fail(error),
-      );
+      modelJobRunning = true;
+      runModelJob(request.job, request.options)
+        .then(
+          (value) => link.post({ type: 'result', value }),
+          (error: unknown) => fail(error),
+        )
+        .finally(() => (modelJobRunning = false));
       return;
     }
+    training = true;
     const { runId, options } = request;
     // Events sent before the run folder exists carry a placeholder id; the engine's id is the real one.
     const onEvent = (event: RunEvent): void => link.post({ type: 'event', event: { event: event.event, payload: { ...event.payload, runId } } as RunEvent });

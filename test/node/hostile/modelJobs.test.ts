@@ -44,7 +44,13 @@ class FakeWorker implements TrainerChannel {
   answer(value: unknown): void {
     for (const l of this.messageListeners) l({ type: 'result', value });
   }
+  refuse(message: string): void {
+    for (const l of this.messageListeners) l({ type: 'failed', error: { code: 'BAD_INPUT', message } });
+  }
 }
+
+const classify: ModelJob = { kind: 'classify', model: { runId: 'r' }, files: ['/a.png'], topK: 1 } as unknown as ModelJob;
+const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 const job: ModelJob = { kind: 'inspect', file: '/x.pth' };
 
@@ -64,7 +70,7 @@ describe('the model job pool', () => {
     const queue = new ModelJobQueue(() => new FakeWorker(), { concurrency: 2, queueLength: 3 });
     const jobs = Array.from({ length: 5 }, () => queue.run(job, {}));
     expect(FakeWorker.spawned).toHaveLength(2);
-    expect(queue.load).toEqual({ running: 2, waiting: 3 });
+    expect(queue.load).toMatchObject({ running: 2, waiting: 3 });
     const busy = await failure(queue.run(job, {}));
     expect(busy.code).toBe('BUSY');
     expect(busy.message).toMatch(/busy with 2 model jobs and 3 waiting/);
@@ -87,7 +93,7 @@ describe('the model job pool', () => {
     expect(FakeWorker.spawned[0]?.killed).toBe(true);
     // The slot is freed once the process has exited (here at once), one turn later.
     await new Promise((resolve) => setImmediate(resolve));
-    expect(queue.load).toEqual({ running: 0, waiting: 0 });
+    expect(queue.load).toMatchObject({ running: 0, waiting: 0 });
   });
 
   it('ends a running job and drops a queued one when their caller goes away', async () => {
@@ -96,14 +102,14 @@ describe('the model job pool', () => {
     const caller = new AbortController();
     const running = failure(queue.run(job, {}, caller.signal));
     const queued = failure(queue.run(job, {}, caller.signal));
-    expect(queue.load).toEqual({ running: 1, waiting: 1 });
+    expect(queue.load).toMatchObject({ running: 1, waiting: 1 });
     caller.abort();
     expect((await running).code).toBe('CANCELLED');
     expect((await queued).code).toBe('CANCELLED');
     expect(FakeWorker.spawned).toHaveLength(1);
     expect(FakeWorker.spawned[0]?.killed).toBe(true);
     await new Promise((resolve) => setImmediate(resolve));
-    expect(queue.load).toEqual({ running: 0, waiting: 0 });
+    expect(queue.load).toMatchObject({ running: 0, waiting: 0 });
   });
 
   it('frees a slot only when the ended worker has exited, so processes never overlap past the cap', async () => {
@@ -128,6 +134,70 @@ describe('the model job pool', () => {
     expect(FakeWorker.spawned).toHaveLength(2);
     (FakeWorker.spawned[1] as FakeWorker).answer('b');
     await expect(second).resolves.toBe('b');
+  });
+});
+
+describe('the model job pool keeps its workers', () => {
+  it('runs the next job in the worker that finished the last one, without a new process', async () => {
+    FakeWorker.spawned = [];
+    const queue = new ModelJobQueue(() => new FakeWorker(), { concurrency: 2 });
+    const first = queue.run(classify, {});
+    FakeWorker.spawned[0]!.answer('one');
+    await expect(first).resolves.toBe('one');
+    expect(queue.load).toEqual({ running: 0, waiting: 0, processes: 1, idle: 1 });
+    expect(FakeWorker.spawned[0]!.killed).toBe(false);
+
+    const second = queue.run(classify, {});
+    expect(FakeWorker.spawned).toHaveLength(1);
+    expect(FakeWorker.spawned[0]!.request).toMatchObject({ type: 'model', job: { kind: 'classify' } });
+    FakeWorker.spawned[0]!.answer('two');
+    await expect(second).resolves.toBe('two');
+    queue.close();
+    expect(FakeWorker.spawned[0]!.killed).toBe(true);
+  });
+
+  it('serves twelve callers with at most `concurrency` processes in all', async () => {
+    FakeWorker.spawned = [];
+    const queue = new ModelJobQueue(() => new FakeWorker(), { concurrency: 2, queueLength: 16 });
+    const jobs = Array.from({ length: 12 }, (_, i) => queue.run(classify, {}).then((value) => [i, value]));
+    for (let answered = 0; answered < 12; answered++) {
+      const busy = FakeWorker.spawned.filter((w) => !w.killed && w.request !== undefined);
+      busy[answered % busy.length]!.answer(answered);
+      await turn();
+    }
+    expect((await Promise.all(jobs)).map(([, value]) => value).sort((a, b) => Number(a) - Number(b))).toEqual(Array.from({ length: 12 }, (_, i) => i));
+    expect(FakeWorker.spawned.length).toBeLessThanOrEqual(2);
+    queue.close();
+  });
+
+  it('ends the worker of a failed job and of a checkpoint inspection; the next job gets a fresh one', async () => {
+    FakeWorker.spawned = [];
+    const queue = new ModelJobQueue(() => new FakeWorker(), { concurrency: 1 });
+    const failed = failure(queue.run(classify, {}));
+    FakeWorker.spawned[0]!.refuse('not an image');
+    expect((await failed).code).toBe('BAD_INPUT');
+    expect(FakeWorker.spawned[0]!.killed).toBe(true);
+    await turn();
+
+    const inspected = queue.run(job, {});
+    expect(FakeWorker.spawned).toHaveLength(2);
+    FakeWorker.spawned[1]!.answer({ format: 'pth' });
+    await inspected;
+    expect(FakeWorker.spawned[1]!.killed).toBe(true);
+    await turn();
+    expect(queue.load).toMatchObject({ processes: 0, idle: 0 });
+  });
+
+  it('ends an idle worker after its idle time', async () => {
+    FakeWorker.spawned = [];
+    const queue = new ModelJobQueue(() => new FakeWorker(), { idleMs: 20 });
+    const done = queue.run(classify, {});
+    FakeWorker.spawned[0]!.answer(1);
+    await done;
+    expect(queue.load).toMatchObject({ processes: 1, idle: 1 });
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(FakeWorker.spawned[0]!.killed).toBe(true);
+    expect(queue.load).toMatchObject({ processes: 0, idle: 0 });
   });
 });
 
