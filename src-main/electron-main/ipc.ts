@@ -4,7 +4,7 @@
  * Parameters are validated by `Workbench.dispatch` before any engine code runs.
  */
 import { CALL_NAMES, callChannel, eventChannel, type Reply, type Unsubscribe } from '../common/contract';
-import type { WorkbenchEvent } from '../node/service/workbench';
+import type { CallContext, WorkbenchEvent } from '../node/service/workbench';
 import { senderFactsOf, isTrustedSender, type InvokeEventLike, type TrustedSenders } from './security';
 
 /** What registration needs of `ipcMain` (narrowed so it can be faked in tests). */
@@ -15,7 +15,27 @@ export interface InvokeRegistry {
 
 /** What registration needs of the Workbench service. */
 export interface CallDispatcher {
-  dispatch(call: string, rawParams: unknown): Promise<Reply<unknown>>;
+  dispatch(call: string, rawParams: unknown, context?: CallContext): Promise<Reply<unknown>>;
+}
+
+/**
+ * What a window does that leaves its pending calls without anyone to answer: closed, its renderer
+ * crashed, or it loaded a page again. Its model jobs are then ended (as a closed socket's are in
+ * browser mode) instead of running to a time limit for no one.
+ */
+const CALLER_GONE_EVENTS = ['destroyed', 'render-process-gone', 'did-navigate'] as const;
+
+/** A signal aborted when the calling window goes away, and the cleanup once the call has settled. */
+function callerSignal(sender: InvokeEventLike['sender']): { signal: AbortSignal; settle: () => void } {
+  const controller = new AbortController();
+  const gone = (): void => controller.abort();
+  for (const event of CALLER_GONE_EVENTS) sender.once?.(event, gone);
+  return {
+    signal: controller.signal,
+    settle: () => {
+      for (const event of CALLER_GONE_EVENTS) sender.removeListener?.(event, gone);
+    },
+  };
 }
 
 export class UntrustedSenderError extends Error {
@@ -33,7 +53,7 @@ export function registerContractHandlers(
   log: (message: string) => void = console.warn,
 ): Unsubscribe {
   for (const call of CALL_NAMES) {
-    handleFromTrustedSender(ipc, callChannel(call), call, trusted, log, (rawParams) => service.dispatch(call, rawParams));
+    handleFromTrustedSender(ipc, callChannel(call), call, trusted, log, (rawParams, context) => service.dispatch(call, rawParams, context));
   }
   return () => {
     for (const call of CALL_NAMES) ipc.removeHandler(callChannel(call));
@@ -51,7 +71,7 @@ export function handleFromTrustedSender(
   what: string,
   trusted: () => TrustedSenders,
   log: (message: string) => void,
-  handler: (rawParams: unknown) => Promise<unknown>,
+  handler: (rawParams: unknown, context: CallContext) => Promise<unknown>,
 ): void {
   ipc.handle(channel, async (event, rawParams) => {
     const sender = senderFactsOf(event);
@@ -59,7 +79,12 @@ export function handleFromTrustedSender(
       log(`Refused '${what}' from webContents ${sender.webContentsId} at ${sender.frameUrl ?? '(no frame)'}`);
       throw new UntrustedSenderError(`'${what}' refused: the sender is not the workbench window.`);
     }
-    return handler(rawParams);
+    const caller = callerSignal(event.sender);
+    try {
+      return await handler(rawParams, { signal: caller.signal });
+    } finally {
+      caller.settle();
+    }
   });
 }
 

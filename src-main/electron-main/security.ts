@@ -98,7 +98,8 @@ export function isTrustedSender(sender: SenderFacts, trusted: TrustedSenders): b
 
 /** The subset of Electron's IpcMainInvokeEvent the sender check reads. */
 export interface InvokeEventLike {
-  sender: { id: number };
+  /** The sending webContents (an EventEmitter in Electron: a call listens for its window going away). */
+  sender: { id: number; once?(event: string, listener: () => void): unknown; removeListener?(event: string, listener: () => void): unknown };
   senderFrame: { url: string; parent: unknown } | null;
 }
 

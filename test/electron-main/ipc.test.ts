@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it, vi } from 'vitest';
 import { registerContractHandlers, sendEvent, type InvokeRegistry } from '../../src-main/electron-main/ipc';
@@ -69,6 +70,38 @@ describe('registerContractHandlers', () => {
     }
     expect(dispatch).not.toHaveBeenCalled();
     expect(log).toHaveBeenCalledTimes(4);
+  });
+});
+
+describe('a call whose window goes away', () => {
+  for (const gone of ['destroyed', 'render-process-gone', 'did-navigate']) {
+    it(`is told when the window is ${gone === 'destroyed' ? 'closed' : gone === 'did-navigate' ? 'reloaded' : 'crashed'} (${gone}), and leaves no listener behind`, async () => {
+      const { registry, handlers } = fakeIpcMain();
+      const window = Object.assign(new EventEmitter(), { id: 1 });
+      let seen: AbortSignal | undefined;
+      let finish!: () => void;
+      const dispatch = vi.fn((_call: string, _params: unknown, context?: { signal?: AbortSignal }) => {
+        seen = context?.signal;
+        return new Promise<{ ok: true; value: null }>((resolve) => (finish = () => resolve({ ok: true, value: null })));
+      });
+      registerContractHandlers(registry, { dispatch }, () => trusted);
+      const call = handlers.get(callChannel('models.classify'))!({ sender: window, senderFrame: mainFrame }, {});
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(seen?.aborted).toBe(false);
+      window.emit(gone);
+      expect(seen?.aborted).toBe(true);
+      finish();
+      await call;
+      expect(window.eventNames()).toEqual([]);
+    });
+  }
+
+  it('leaves no listener behind when it ends normally', async () => {
+    const { registry, handlers } = fakeIpcMain();
+    const window = Object.assign(new EventEmitter(), { id: 1 });
+    registerContractHandlers(registry, new Workbench({ startEngine: async () => engine }), () => trusted);
+    await handlers.get(callChannel('engine.info'))!({ sender: window, senderFrame: mainFrame }, undefined);
+    expect(window.eventNames()).toEqual([]);
   });
 });
 
