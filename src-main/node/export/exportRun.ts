@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { WorkbenchError } from '../../common/errors';
-import { writeFileAtomic, writeFilesAtomic } from '../io/atomicWrite';
+import { removeStaleTempFiles, writeFileAtomic, writeFilesAtomic } from '../io/atomicWrite';
 import type { ExportMetadata } from './exportMetadata';
 import { assertWritableTarget, writeFolderAtomic } from './exportTarget';
 import { classifierModel } from './loadModel';
@@ -51,6 +51,8 @@ export async function exportRun(options: ExportRunOptions): Promise<ExportResult
   const card = modelCardPath(format, out);
   await assertWritableTarget(out, force);
   if (format !== 'tfjs') await assertWritableTarget(card, force);
+  // What an export killed here before left behind (kill -9 between its writes and renames).
+  await removeStaleTempFiles(path.dirname(out));
   const loaded = await loadRunModel(options.run, options);
   const model = classifierModel(loaded);
   try {

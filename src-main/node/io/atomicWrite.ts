@@ -103,7 +103,8 @@ export async function removeStaleTempFiles(folder: string): Promise<string[]> {
     const match = TEMP_NAME.exec(name);
     const pid = Number(match?.[1]);
     if (!match || pid === process.pid || processIsAlive(pid)) continue;
-    await rm(join(folder, name), { force: true }).then(
+    // Recursive: a folder written whole (an exported tfjs model) has a temp folder of the same name.
+    await rm(join(folder, name), { force: true, recursive: true }).then(
       () => removed.push(join(folder, name)),
       () => undefined,
     );

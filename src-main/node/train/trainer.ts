@@ -27,7 +27,7 @@ import { prepareRunData, splitOf, type RunData } from './dataSplit';
 import { evaluateLogits, type Evaluation, type ScoredEvaluation } from './evaluation';
 import { explainSkipped, fingerprintImages, missingPaths } from './runDataCheck';
 import { writeEpochPredictions, writeTestPredictions } from './epochPredictions';
-import { writeFileAtomic } from '../io/atomicWrite';
+import { removeStaleTempFiles, writeFileAtomic } from '../io/atomicWrite';
 import { extractFeatures } from './featureExtraction';
 import { FeatureFileWriter, openFeatureFile, removeFeatures, type FeatureFile, type FeatureRows } from './featureStore';
 import { evaluateHead, firstNonFinite, initialHead, trainHead, type HeadEpochResult, type HeadTrainingState, type HeadWeights } from './headTrainer';
@@ -177,6 +177,8 @@ export async function trainRun(options: TrainRunOptions): Promise<RunReport> {
   let config = options.config;
   if (options.resume) {
     record = await openRunFolder(options.resume, runsRoot);
+    // What the killed process left half-written (kill -9 between a write and its rename).
+    await removeStaleTempFiles(record.folder);
     config = record.config;
     runId = record.id;
   }

@@ -60,6 +60,15 @@ describe('stale temp files', () => {
     expect((await readdir(folder)).sort()).toEqual(['.hidden-but-not-ours', live, 'model.safetensors'].sort());
   });
 
+  it('removes the temp folder of an export written whole (a tfjs model folder)', async () => {
+    const folder = path.join(root, 'temp-folders');
+    const temp = path.join(folder, `.my-model.${deadPid()}.0123456789ab.tmp`);
+    await mkdir(temp, { recursive: true });
+    await writeFile(path.join(temp, 'model.json'), '{');
+    expect(await removeStaleTempFiles(folder)).toEqual([temp]);
+    expect(await readdir(folder)).toEqual([]);
+  });
+
   it('the service cleans its weights and run folders at start-up', async () => {
     const weights = path.join(root, 'svc-weights');
     const run = path.join(root, 'svc-runs', 'run-1');

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -123,7 +123,11 @@ describe('training runs (linear mode)', () => {
     expect((result as WorkbenchError).code).toBe('CANCELLED');
     const failed = events.find((e) => e.event === 'run.failed');
     expect(failed?.payload).toMatchObject({ error: { code: 'CANCELLED' }, checkpoint: path.join(folder, 'last.safetensors') });
+    // What a writer killed in this folder left half-written goes when the run is resumed (the pid is not running).
+    const torn = path.join(folder, '.last.safetensors.2147483646.0123456789ab.tmp');
+    await writeFile(torn, 'partial');
     const resumed = await run(base(), { resume: folder });
+    await expect(stat(torn)).rejects.toMatchObject({ code: 'ENOENT' });
     const a = straight.result as Exclude<typeof straight.result, WorkbenchError>;
     const b = resumed.result as Exclude<typeof resumed.result, WorkbenchError>;
     expect(b.epochsRun).toBe(5);
