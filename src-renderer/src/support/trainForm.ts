@@ -201,7 +201,23 @@ function conflictsInWords(config: RunConfig): TrainFormErrors {
   return {};
 }
 
+/**
+ * Numbers typed with a comma are not guessed at ("0,001" is a thousandth to some people and a
+ * thousand to others): the field says how to write it.
+ */
+function commaErrors(form: TrainFormState): TrainFormErrors {
+  const errors: TrainFormErrors = {};
+  for (const [field, value] of Object.entries(form) as [TrainFormField, unknown][]) {
+    if (typeof value === 'string' && value.includes(',') && Object.hasOwn(FIELD_LABELS, field)) {
+      errors[field] = `${FIELD_LABELS[field]}: “${value.trim()}” has a comma; write decimals with a point (0.001) and no thousands separators.`;
+    }
+  }
+  return errors;
+}
+
 export function validateTrainForm(form: TrainFormState, folders: DataFolders): TrainFormValidation {
+  const commas = commaErrors(form);
+  if (Object.keys(commas).length > 0) return { ok: false, errors: commas };
   const input = toRunConfigInput(form, folders);
   const parsed = runConfigSchema.safeParse(input);
   if (parsed.success) {

@@ -52,6 +52,17 @@ describe('trainForm', () => {
     expect(last.ok && runConfigConflicts(last.config)).toEqual([]);
   });
 
+  it('never reads a number with a comma: it says how to write it', () => {
+    const result = validateTrainForm({ ...defaultTrainForm(), lr: '0,001', epochs: '1,000' }, folders);
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.errors.lr).toBe('Learning rate: “0,001” has a comma; write decimals with a point (0.001) and no thousands separators.');
+    expect(result.errors.epochs).toMatch(/^Epochs: “1,000” has a comma/);
+    // Typed as people type it, with a point or an exponent, it is read.
+    const typed = validateTrainForm({ ...defaultTrainForm(), lr: ' 1e-3 ', epochs: '12', valSplit: '.25' }, folders);
+    expect(typed.ok && typed.config).toMatchObject({ lr: 0.001, epochs: 12, valSplit: 0.25 });
+  });
+
   it('carries the engine, device and threads, threads only when set', () => {
     const input = toRunConfigInput({ ...defaultTrainForm(), inferenceEngine: 'onnxruntime', provider: 'cpu', threads: 4 }, folders);
     expect(input).toMatchObject({ inferenceEngine: 'onnxruntime', provider: 'cpu', threads: 4 });
