@@ -16,13 +16,22 @@ import type { RunEvent, RunEventPayload, RunPhase, SkippedFile } from '../../../
 export type RunEvaluation = RunEventPayload<'run.evaluation'>;
 
 export interface RunProgress {
+  /** The phase the bar measures: preparing (scanning, features) or training (epochs). */
   phase: RunPhase;
   done: number;
   total: number;
   /** done / total in [0, 1]; 0 while total is 0. */
   fraction: number;
   message: string | null;
+  /**
+   * A short step inside training (saving a checkpoint, evaluating) shown beside the bar, which keeps
+   * its epochs and estimate meanwhile; null otherwise.
+   */
+  activity: RunPhase | null;
 }
+
+/** Steps taken between and after epochs: they do not replace the training bar. */
+const STEPS_WITHIN_TRAINING: ReadonlySet<RunPhase> = new Set(['saving', 'evaluating']);
 
 export interface RunState {
   /** Null until a reply or an event says anything. */
@@ -92,10 +101,15 @@ export function reduceRunEvent(state: RunState, event: RunEvent): RunState {
       // A late progress event must not bring an ended run back to life.
       if (isEnded(state.status)) return state;
       const { phase, done, total, etaSeconds, message } = event.payload;
+      // Saving and evaluating between epochs used to swap the bar to "0 / 1" and drop the estimate
+      // several times a second: the training bar holds still and says what it is doing instead.
+      if (state.progress?.phase === 'training' && STEPS_WITHIN_TRAINING.has(phase)) {
+        return { ...state, status: 'running', progress: { ...state.progress, activity: phase, message: message ?? null } };
+      }
       return {
         ...state,
         status: 'running',
-        progress: { phase, done, total, fraction: total > 0 ? Math.min(1, done / total) : 0, message: message ?? null },
+        progress: { phase, done, total, fraction: total > 0 ? Math.min(1, done / total) : 0, message: message ?? null, activity: null },
         etaSeconds,
       };
     }

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import RunHeader from '../../../src-renderer/src/components/RunHeader.vue';
 import type { RunProgress } from '../../../src-renderer/src/support/runState';
 
-const training: RunProgress = { phase: 'training', done: 12, total: 48, fraction: 0.25, message: null };
+const training: RunProgress = { phase: 'training', done: 12, total: 48, fraction: 0.25, message: null, activity: null };
 
 function header(props: Partial<InstanceType<typeof RunHeader>['$props']> = {}) {
   return mount(RunHeader, { props: { runId: 'r1', status: 'running', progress: training, etaSeconds: 185, failure: null, ...props } });
@@ -24,8 +24,15 @@ describe('RunHeader', () => {
     expect(wrapper.emitted('cancel')).toHaveLength(1);
   });
 
+  it('says what it does between epochs beside the training bar, which keeps its count', () => {
+    const wrapper = header({ progress: { ...training, activity: 'saving' } });
+    expect(wrapper.get('[data-testid="run-activity"]').text()).toBe('Saving the model…');
+    expect(wrapper.get('[data-testid="run-progress"]').text()).toContain('12 / 48');
+    expect(header().find('[data-testid="run-activity"]').exists()).toBe(false);
+  });
+
   it('says it is estimating while the ETA is unknown, and shows the phase message', () => {
-    const wrapper = header({ etaSeconds: null, progress: { phase: 'features', done: 0, total: 0, fraction: 0, message: 'Caching 96 images' } });
+    const wrapper = header({ etaSeconds: null, progress: { phase: 'features', done: 0, total: 0, fraction: 0, message: 'Caching 96 images', activity: null } });
     expect(wrapper.get('[data-testid="run-eta"]').text()).toBe('estimating…');
     expect(wrapper.text()).toContain('Computing backbone features');
     expect(wrapper.text()).toContain('Caching 96 images');

@@ -43,8 +43,9 @@ describe('useRun', () => {
     const events = fullRun();
     for (const event of events.slice(0, 7)) fake.emitRun(event);
     settle();
-    expect(run.progress.value).toEqual({ phase: 'evaluating', done: 3, total: 6, fraction: 0.5, message: null });
-    expect(run.etaSeconds.value).toBe(6);
+    // Evaluating between epochs: the training bar holds still (epochs, estimate) and says what it does.
+    expect(run.progress.value).toEqual({ phase: 'training', done: 0, total: 6, fraction: 0, message: null, activity: 'evaluating' });
+    expect(run.etaSeconds.value).toBe(12);
     expect(run.series.value.batchLoss.map((p) => p.y)).toEqual([1.1, 0.9, 0.8]);
     expect(run.state.value.started?.classes).toEqual(['cat', 'dog', 'fox']);
 
@@ -82,7 +83,7 @@ describe('useRun', () => {
     expect(run.series.value.trainLoss).toHaveLength(1);
     expect(run.latestEvaluation.value?.epoch).toBe(1);
     // The last progress applied is the newest live one, not the history's.
-    expect(run.progress.value?.phase).toBe('saving');
+    expect(run.progress.value).toMatchObject({ phase: 'training', activity: 'saving' });
     expect(seriesUpdates).toBe(1);
 
     // Live again: the rest arrives once, and a replayed old event changes nothing.
@@ -110,8 +111,8 @@ describe('useRun', () => {
     expect(fake.calls.get).toBe(2);
     expect(run.series.value.batchLoss.map((p) => p.x)).toEqual([1, 2, 3, 4, 5, 6]);
     expect(run.series.value.trainLoss).toHaveLength(1);
-    expect(run.progress.value?.phase).toBe('saving');
-    expect(run.etaSeconds.value).toBe(0);
+    expect(run.progress.value).toMatchObject({ phase: 'training', activity: 'saving' });
+    expect(run.etaSeconds.value).toBe(12);
     scope.stop();
   });
 

@@ -28,6 +28,22 @@ describe('runState', () => {
     expect(reduceRunEvent(INITIAL_RUN_STATE, progress('scanning', 0, 0, null)).progress?.fraction).toBe(0);
   });
 
+  it('holds the training bar and its estimate still while a checkpoint is saved or an epoch evaluated', () => {
+    // The trainer's order of events each epoch: saving (0 / 1), then training (epoch / epochs) with a new estimate.
+    let state = reduceRunEvent(INITIAL_RUN_STATE, progress('training', 3, 10, 20));
+    state = reduceRunEvent(state, progress('evaluating', 0, 1, null));
+    expect(state.progress).toMatchObject({ phase: 'training', done: 3, total: 10, activity: 'evaluating' });
+    state = reduceRunEvent(state, progress('saving', 0, 1, null));
+    expect(state.progress).toMatchObject({ phase: 'training', done: 3, total: 10, activity: 'saving' });
+    expect(state.etaSeconds).toBe(20);
+    state = reduceRunEvent(state, progress('training', 4, 10, 15));
+    expect(state.progress).toMatchObject({ phase: 'training', done: 4, activity: null });
+    expect(state.etaSeconds).toBe(15);
+    // Before training, each preparing phase has the bar to itself.
+    const preparing = reduceRunEvent(reduceRunEvent(INITIAL_RUN_STATE, progress('scanning', 5, 10, null)), progress('saving', 0, 1, null));
+    expect(preparing.progress).toMatchObject({ phase: 'saving', activity: null });
+  });
+
   it('lets an ending told by an event win over a reported status', () => {
     const ended = reduceRunEvent(INITIAL_RUN_STATE, finished());
     expect(withReportedStatus(ended, 'running').status).toBe('finished');
