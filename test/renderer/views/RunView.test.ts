@@ -57,6 +57,10 @@ describe('RunView', () => {
 
   it('follows a live run: progress, charts updated in place, the matrix of the latest evaluation', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    fake.handle('images.thumbnails', (params) => ({
+      ok: true,
+      value: { thumbnails: (params as { paths: string[] }).paths.map((path) => ({ path, dataUrl: 'data:image/png;base64,AA==', width: 1, height: 1 })) },
+    }));
     useSession().runId = RUN_ID;
     fake.getReply = { ok: true, value: runDetail(RUN_ID, 'running', [started(), progress('training', 1, 6, 75)]) };
     const wrapper = await mountRunView();
@@ -100,6 +104,9 @@ describe('RunView', () => {
     fake.emitRun(evaluation(2, 0.83));
     await liveEventsApplied();
     expect(wrapper.get('[data-testid="evaluation-epoch"]').text()).toBe('2');
+    // The misclassified image of both epochs was asked for once: its thumbnail stays, run after run of epochs.
+    expect(fake.received['images.thumbnails']).toHaveLength(1);
+    expect(wrapper.get('[data-testid="misclassified-item"] img').attributes('src')).toBe('data:image/png;base64,AA==');
     expect(FakeChart.ys(lossChart, 'train')).toEqual([0.85, 0.5]);
     expect(FakeChart.instances).toHaveLength(3);
   });
