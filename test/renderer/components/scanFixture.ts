@@ -47,3 +47,8 @@ export function troubledScan(): ScanSummaryData {
     sharedImages: [{ sha256: 'ab'.repeat(32), train: ['/data/train/cat/c.jpg'], test: ['/data/test/cat/c.jpg'] }],
   };
 }
+
+/** The folder above a split chosen as the train folder: its classes are "test" and "train". */
+export function splitParentScan(): ScanSummaryData {
+  return { ...split('/data/fashion', { test: 200, train: 500 }), test: null, classesInOneSplit: null, sharedImages: null };
+}

@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { resetSession, useSession } from '../../../src-renderer/src/composables/useSession';
 import { resetTrainForm, useTrainForm } from '../../../src-renderer/src/composables/useTrainForm';
 import DataView from '../../../src-renderer/src/views/DataView.vue';
-import { troubledScan } from '../components/scanFixture';
+import { cleanTrainScan, splitParentScan, troubledScan } from '../components/scanFixture';
 import { createFakeApi, type FakeApi } from '../composables/fakeApi';
 
 vi.mock('chart.js', async () => ({ ...(await import('../components/chartMock')).chartModule(), BarController: {}, BarElement: {}, CategoryScale: {} }));
@@ -32,7 +32,8 @@ describe('DataView', () => {
     // No test folder yet: a validation part of the train folder is held out, its fraction editable.
     expect(wrapper.get('[data-testid="val-split-notice"]').text()).toContain('held out for validation');
     await wrapper.get('[data-testid="data-val-split"]').setValue('0.3');
-    expect(useTrainForm().valSplit).toBe(0.3);
+    // Kept as typed (a number field turned "0,3" into 3); the training form reads it.
+    expect(useTrainForm().valSplit).toBe('0.3');
 
     await wrapper.get('[data-testid="test-dir-input"]').setValue('/data/test');
     expect(wrapper.find('[data-testid="val-split-notice"]').exists()).toBe(false);
@@ -46,12 +47,31 @@ describe('DataView', () => {
     expect(wrapper.get('[data-testid="total-train"]').text()).toBe('160');
     expect(wrapper.find('[data-testid="leakage-warning"]').exists()).toBe(true);
     expect(wrapper.find('[data-testid="imbalance-warning"]').exists()).toBe(true);
+    expect(wrapper.get('[data-testid="scan-ready"]').text()).toBe('✓ Ready to train.');
 
     await wrapper.get('[data-testid="test-dir-clear"]').trigger('click');
     expect(wrapper.find('[data-testid="scan-stale"]').exists()).toBe(true);
 
     await wrapper.get('[data-testid="continue-to-train"]').trigger('click');
     expect(session.view).toBe('train');
+  });
+
+  it('does not continue from the parent of a split: it says why and offers its train and test folders', async () => {
+    fake.handle('dataset.scan', (params) => ({ ok: true, value: params.train === '/data/fashion' ? splitParentScan() : cleanTrainScan() }));
+    useSession().trainDir = '/data/fashion';
+    const wrapper = mount(DataView);
+    await wrapper.get('[data-testid="scan"]').trigger('click');
+    await flushPromises();
+    expect(wrapper.get('[data-testid="scan-blocked"]').text()).toContain('looks like the folder above a split');
+    expect(wrapper.get('[data-testid="continue-to-train"]').attributes('disabled')).toBeDefined();
+    expect(wrapper.find('[data-testid="scan-ready"]').exists()).toBe(false);
+
+    await wrapper.get('[data-testid="use-split-folders"]').trigger('click');
+    await flushPromises();
+    expect([useSession().trainDir, useSession().testDir]).toEqual(['/data/fashion/train', '/data/fashion/test']);
+    expect(fake.received['dataset.scan']?.at(-1)).toEqual({ train: '/data/fashion/train', test: '/data/fashion/test' });
+    expect(wrapper.find('[data-testid="scan-blocked"]').exists()).toBe(false);
+    expect(wrapper.get('[data-testid="continue-to-train"]').attributes('disabled')).toBeUndefined();
   });
 
   it('shows the engine’s message when the scan fails', async () => {

@@ -8,6 +8,7 @@ import { resetTrainForm } from '../../../src-renderer/src/composables/useTrainFo
 import TrainView from '../../../src-renderer/src/views/TrainView.vue';
 import { createFakeApi, type FakeApi } from '../composables/fakeApi';
 import { pretrained, serveWeights } from '../composables/weightsFixture';
+import { cleanTrainScan, splitParentScan } from '../components/scanFixture';
 
 const native: EngineInfo = { backend: 'tensorflow', tfjsBackend: 'tensorflow', versions: {}, convGradients: true, skipped: [] };
 
@@ -99,6 +100,18 @@ describe('TrainView', () => {
     expect(wrapper.get('[data-testid="start-blocked"]').text()).toContain('Epochs must be at least 1.');
     expect(fake.received['runs.start']).toBeUndefined();
     expect(useSession().view).toBe('data');
+  });
+
+  it('keeps Start disabled, with the reason beside it, while the scanned data cannot train', async () => {
+    fake.handle('runs.start', () => ({ ok: true, value: { runId: 'never', folder: '/runs/never' } }));
+    useSession().scan = splitParentScan();
+    const wrapper = await mountView();
+    expect(wrapper.get('[data-testid="start-run"]').attributes('disabled')).toBeDefined();
+    expect(wrapper.get('[data-testid="start-blocked"]').text()).toContain('looks like the folder above a split');
+    useSession().scan = cleanTrainScan();
+    await flushPromises();
+    expect(wrapper.get('[data-testid="start-run"]').attributes('disabled')).toBeUndefined();
+    expect(wrapper.find('[data-testid="start-blocked"]').exists()).toBe(false);
   });
 
   it('asks for a train folder first', async () => {
