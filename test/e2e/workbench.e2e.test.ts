@@ -184,9 +184,17 @@ describe('browser mode, end to end', () => {
 
   it('chooses the sample through the folder browser and reads the scan report', async () => {
     await goTo('data');
-    await chooseFolder('train-dir', ['fashion', 'train']);
-    await chooseFolder('test-dir', ['fashion', 'test']);
+    // A first-time user picks the folder above the split: blocked before Start, with the way out.
+    await chooseFolder('train-dir', ['fashion']);
     await byTestId('scan').click();
+    await byTestId('scan-blocked').waitFor({ timeout: 60_000 });
+    expect(await byTestId('scan-blocked').textContent()).toContain('looks like the folder above a split');
+    expect(await byTestId('continue-to-train').isDisabled()).toBe(true);
+    await screenshot('data-blocked');
+    await byTestId('use-split-folders').click();
+    await byTestId('scan-ready').waitFor({ timeout: 60_000 });
+    expect(await byTestId('train-dir-input').inputValue()).toBe(path.join(dataRoot, 'fashion', 'train'));
+    expect(await byTestId('test-dir-input').inputValue()).toBe(path.join(dataRoot, 'fashion', 'test'));
     await byTestId('scan-report').waitFor({ timeout: 60_000 });
     await expect.poll(() => byTestId('class-row').count(), { timeout: 30_000 }).toBe(5);
     expect(await byTestId('total-train').textContent()).toContain('400');
