@@ -55,9 +55,11 @@ describe('ScanReport', () => {
 
     const groups = wrapper.findAll('[data-testid="issue-group"]');
     expect(groups.map((g) => [g.attributes('data-reason'), g.get('summary').text()])).toEqual([
-      ['truncated', 'truncated — 2'],
-      ['outside-class-folder', 'outside-class-folder — 1'],
+      ['truncated', 'Cut-off images (the file ends early) — 2 Left out. They were probably copied or downloaded only in part: copy them again.'],
+      ['outside-class-folder', 'Files outside every class folder — 1 Left out: a file directly in the train folder has no class. Move it into its class folder.'],
     ]);
+    // No internal code is shown to the user, only kept for programs.
+    expect(wrapper.text()).not.toMatch(/outside-class-folder|truncated —/);
     expect(groups[0]!.text()).toContain('/data/train/cat/b.jpg: JPEG data ends early (12 bytes)');
     expect(wrapper.get('[data-testid="warning-group"]').attributes('data-reason')).toBe('extension-mismatch');
     expect(wrapper.find('[data-testid="scan-clean"]').exists()).toBe(false);

@@ -89,7 +89,7 @@ describe('RunView: named splits and skipped files', () => {
 
     const files = wrapper.get('[data-testid="skipped-files"]');
     expect(files.text()).toContain('Skipped files (1)');
-    expect(wrapper.get('[data-testid="skipped-file"]').text()).toBe('/data/train/dog/cut.jpg: truncated (JPEG data ends early (2048 bytes))');
+    expect(wrapper.get('[data-testid="skipped-file"]').text()).toBe('/data/train/dog/cut.jpg: Cut-off images (the file ends early) (JPEG data ends early (2048 bytes))');
     expect(wrapper.get('[data-testid="summary-skipped"]').text()).toContain('1 file(s) could not be used');
   });
 

@@ -3,6 +3,7 @@
  * folder against it) before any training. Only reads files. Exit code 0 whenever the report could be
  * made, however many files are unusable: the report is the result.
  */
+import { reasonText } from '../../../common/datasetReasons';
 import type { Command } from 'commander';
 import { relative } from 'node:path';
 import { compareSplits, type SplitComparison } from '../../dataset/compareSplits';
@@ -60,7 +61,8 @@ function printGrouped(out: CliOutput, title: string, root: string, entries: read
     else byReason.set(entry.reason, [entry]);
   }
   for (const [reason, list] of [...byReason].sort((a, b) => b[1].length - a[1].length)) {
-    out.line(`  ${reason} (${list.length})`);
+    const text = reasonText(reason);
+    out.line(`  ${text.title} (${list.length}): ${text.action}`);
     for (const entry of list) out.line(`    ${relative(root, entry.path) || '.'}: ${entry.detail}`);
   }
 }
