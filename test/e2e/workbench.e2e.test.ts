@@ -241,6 +241,14 @@ describe('browser mode, end to end', () => {
     await expect.poll(() => byTestId('gallery-item').count(), { timeout: 30_000 }).toBe(Math.min(counts[fullest]!, 200));
     await byTestId('gallery-item').first().locator('img').waitFor({ timeout: 30_000 });
     await screenshot('gallery');
+    // An image opens large, with its path; Escape closes it and leaves the gallery open.
+    await byTestId('gallery-open').first().click();
+    await byTestId('viewer-image').waitFor({ timeout: 30_000 });
+    expect(await byTestId('viewer-path').textContent()).toContain(path.join(dataRoot, 'fashion'));
+    await screenshot('image-viewer');
+    await page.keyboard.press('Escape');
+    await byTestId('image-viewer').waitFor({ state: 'detached' });
+    expect(await byTestId('image-gallery').isVisible()).toBe(true);
     await byTestId('gallery-close').click();
   });
 

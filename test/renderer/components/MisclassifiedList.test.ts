@@ -50,4 +50,33 @@ describe('MisclassifiedList', () => {
     expect(wrapper.text()).toContain('every evaluation image was classified correctly');
     expect(fake.received['images.thumbnails']).toBeUndefined();
   });
+
+  it('opens an image large with its path and classes, steps with the arrow keys and closes with Escape', async () => {
+    const { fake, wrapper } = setup([item(1, 0.9), item(2, 2.5), item(3, 1.4)]);
+    await flushPromises();
+    // The second worst (d3): opened at its place in the sorted list.
+    await wrapper.findAll('[data-testid="misclassified-open"]')[1]!.trigger('click');
+    await flushPromises();
+    const viewer = () => wrapper.get('[data-testid="image-viewer"]');
+    expect(viewer().get('[data-testid="viewer-position"]').text()).toBe('2 of 3');
+    expect(viewer().get('[data-testid="viewer-path"]').text()).toBe('/val/dog/d3.jpg');
+    expect(viewer().get('[data-testid="viewer-facts"]').text()).toContain('cat, 60.0% confident · loss 1.400');
+    expect(viewer().get('[data-testid="viewer-image"]').attributes('src')).toBe(`data:image/jpeg;base64,${btoa('/val/dog/d3.jpg')}`);
+    // Large previews (512 px), the neighbours with it.
+    const large = (fake.received['images.thumbnails'] as { paths: string[]; size: number }[]).filter((call) => call.size === 512);
+    expect(large.flatMap((call) => call.paths).sort()).toEqual(['/val/dog/d1.jpg', '/val/dog/d2.jpg', '/val/dog/d3.jpg']);
+
+    document.dispatchEvent(new KeyboardEvent('keydown', { key: 'ArrowRight' }));
+    await flushPromises();
+    expect(viewer().get('[data-testid="viewer-position"]').text()).toBe('3 of 3');
+    expect(viewer().get('[data-testid="viewer-next"]').attributes('disabled')).toBeDefined();
+    document.dispatchEvent(new KeyboardEvent('keydown', { key: 'ArrowLeft' }));
+    document.dispatchEvent(new KeyboardEvent('keydown', { key: 'ArrowLeft' }));
+    await flushPromises();
+    expect(viewer().get('[data-testid="viewer-path"]').text()).toBe('/val/dog/d2.jpg');
+    document.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape' }));
+    await flushPromises();
+    expect(wrapper.find('[data-testid="image-viewer"]').exists()).toBe(false);
+    wrapper.unmount();
+  });
 });
