@@ -7,7 +7,9 @@
  * Screenshots go to test-results/e2e/ (CI artifacts); with E2E_SCREENSHOTS_TO_DOCS=1 also to
  * docs/screenshots/ for the README.
  */
+import { readFileSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -51,7 +53,26 @@ function runIdIn(text: string | null): string | undefined {
   return /\d{8}-\d{6}-resnet18-[0-9a-f]{6}/.exec(text ?? '')?.[0];
 }
 
+/** axe-core's source, run in the page (through the debugger protocol: the page's CSP allows no inline script). */
+const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: { target: string[] }[];
+}
+
+/** Every screen state the test photographs is also checked with axe-core: no serious or critical violation. */
+async function expectAccessible(name: string): Promise<void> {
+  await page.evaluate(axeSource);
+  const { violations } = (await page.evaluate('axe.run(document, { resultTypes: ["violations"] })')) as { violations: AxeViolation[] };
+  const grave = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  expect(grave.map((v) => `${v.impact} ${v.id} (${v.help}): ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(' | ')}`), `axe on ${name}`).toEqual([]);
+}
+
 async function screenshot(name: string): Promise<void> {
+  await expectAccessible(name);
   const file = path.join(artifacts, `${name}.png`);
   await page.screenshot({ path: file, fullPage: true });
   if (process.env.E2E_SCREENSHOTS_TO_DOCS === '1') {
