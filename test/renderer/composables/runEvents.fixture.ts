@@ -68,7 +68,7 @@ export function finished(runId = RUN_ID): RunEvent {
   return runEvent('run.finished', { runId, folder: `/runs/${runId}`, bestEpoch: 2, epochsRun: 2, stoppedEarly: false, testAccuracy: 0.83, seconds: 9.5 });
 }
 
-export function failed(code: 'CANCELLED' | 'OUT_OF_MEMORY', message: string, runId = RUN_ID): RunEvent {
+export function failed(code: 'CANCELLED' | 'OUT_OF_MEMORY' | 'OFFLINE', message: string, runId = RUN_ID): RunEvent {
   return runEvent('run.failed', { runId, folder: `/runs/${runId}`, error: { code, message }, checkpoint: code === 'CANCELLED' ? `/runs/${runId}/checkpoint` : null });
 }
 

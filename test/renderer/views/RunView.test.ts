@@ -2,6 +2,7 @@
 import { flushPromises, mount, type VueWrapper } from '@vue/test-utils';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { resetSession, useSession } from '../../../src-renderer/src/composables/useSession';
+import { resetTrainForm, useTrainForm } from '../../../src-renderer/src/composables/useTrainForm';
 import { LIVE_APPLY_INTERVAL_MS } from '../../../src-renderer/src/composables/useRun';
 import RunView from '../../../src-renderer/src/views/RunView.vue';
 import { FakeChart } from '../components/chartMock';
@@ -42,6 +43,7 @@ async function liveEventsApplied(): Promise<void> {
 
 afterEach(() => {
   vi.useRealTimers();
+  resetTrainForm();
   for (const wrapper of wrappers.splice(0)) wrapper.unmount();
   delete window.workbench;
 });
@@ -156,6 +158,28 @@ describe('RunView', () => {
     await flushPromises();
     expect(wrapper.get('[data-testid="run-error"]').text()).toContain('NOT_FOUND: No run is running here.');
     expect(wrapper.get('[data-testid="cancel-run"]').text()).toBe('Cancel');
+  });
+
+  it('offers a way on when the weights could not be downloaded offline: random initialisation, or an import', async () => {
+    useSession().runId = RUN_ID;
+    fake.getReply = { ok: true, value: runDetail(RUN_ID, 'running', [progress('weights', 0, 1, null)]) };
+    const wrapper = await mountRunView();
+    fake.emitRun(failed('OFFLINE', 'Cannot reach download.pytorch.org (ENOTFOUND).'));
+    await flushPromises();
+    expect(wrapper.get('[data-testid="offline-help"]').text()).toContain('this machine has no internet access');
+    expect(useTrainForm().weights).toBe('imagenet');
+    await wrapper.get('[data-testid="offline-random"]').trigger('click');
+    expect(useTrainForm().weights).toBe('none');
+    expect(useSession().view).toBe('train');
+  });
+
+  it('offers no offline way on for other failures', async () => {
+    useSession().runId = RUN_ID;
+    fake.getReply = { ok: true, value: runDetail(RUN_ID, 'running', [started()]) };
+    const wrapper = await mountRunView();
+    fake.emitRun(failed('OUT_OF_MEMORY', 'out of memory'));
+    await flushPromises();
+    expect(wrapper.find('[data-testid="offline-help"]').exists()).toBe(false);
   });
 
   it('shows a failed run with its code and message', async () => {
