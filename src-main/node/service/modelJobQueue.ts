@@ -190,7 +190,7 @@ export class ModelJobQueue {
       worker.jobs++;
       worker.release();
       if (succeeded && keep && !worker.exited && !this.closed) this.park(worker);
-      else this.retire(worker);
+      else this.endWorker(worker);
     }
   }
 
@@ -216,11 +216,7 @@ export class ModelJobQueue {
     this.startNext();
   }
 
-  /** A worker that is not kept: ended (a failed job's already is), its slot freed when it has exited. */
-  private retire(worker: PooledWorker): void {
-    this.endWorker(worker);
-  }
-
+  /** Ends a worker that is not kept (a failed job's already is); its slot is freed when it has exited. */
   private endWorker(worker: PooledWorker): void {
     clearTimeout(worker.idleTimer);
     if (worker.exited) return;

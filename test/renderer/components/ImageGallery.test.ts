@@ -88,7 +88,7 @@ describe('ImageGallery', () => {
     expect(document.activeElement).toBe(wrapper.get('[data-testid="gallery-close"]').element);
     await wrapper.get('[data-testid="gallery-close"]').trigger('click');
     document.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape' }));
-    await wrapper.get('.overlay').trigger('click');
+    await wrapper.get('.modal-overlay').trigger('click');
     await wrapper.get('[data-testid="image-gallery"]').trigger('click');
     expect(wrapper.emitted('close')).toHaveLength(3);
     // Once gone, it no longer listens for Escape.
