@@ -364,6 +364,17 @@ export const CALLS = {
     params: z.strictObject({ file: absolutePathSchema, depth: resnetDepthSchema.optional(), variant: weightsVariantSchema.optional() }),
     result: weightsImportResultSchema,
   }),
+  'weights.reachable': defineCall({
+    description: 'Whether torchvision’s ImageNet checkpoint could be downloaded from here now (asked before a run that needs it starts).',
+    params: z.strictObject({ depth: resnetDepthSchema, variant: weightsVariantSchema.optional() }),
+    result: z.strictObject({
+      reachable: z.boolean(),
+      /** The server asked, e.g. `download.pytorch.org`. */
+      host: z.string(),
+      /** Why not, in words; null when reachable. */
+      reason: z.string().nullable(),
+    }),
+  }),
   'files.browse': defineCall({
     description: 'The folders (and optionally image and checkpoint files) inside a folder the engine may read; the roots when no path is given.',
     params: z

@@ -34,7 +34,7 @@ import { weightsFolder } from '../appPaths';
 import { initBackend } from '../engine/backend';
 import { removeStaleTempFiles } from '../io/atomicWrite';
 import { DEFAULT_WEIGHTS_VARIANT } from '../weights/catalog';
-import { ensureWeights, importWeights, listImportedWeights, listWeights, type EnsureWeightsOptions } from '../weights/weightsStore';
+import { ensureWeights, importWeights, listImportedWeights, listWeights, probeWeightsDownload, type EnsureWeightsOptions } from '../weights/weightsStore';
 import { assertClassLinksAllowed } from '../dataset/imageFolderListing';
 import { scanDataset } from './datasetScan';
 import { cellImages } from './cellImages';
@@ -156,6 +156,7 @@ export class Workbench {
       'models.predict': async (params) => (await this.modelJob(await preparePredict(params, this.paths, runFolder))) as CallResult<'models.predict'>,
       'weights.download': (params) => this.weightsDownload(params.depth, params.variant),
       'weights.import': (params) => this.weightsImport(params),
+      'weights.reachable': (params) => probeWeightsDownload(params.depth, params.variant, this.weightsStore),
       'files.browse': (params) => browseFiles(params, this.paths, browseRoots()),
       'images.thumbnails': (params) => thumbnails(params, this.paths),
       'models.classify': async (params) => (await this.modelJob(await prepareClassify(params, this.paths, runFolder))) as CallResult<'models.classify'>,

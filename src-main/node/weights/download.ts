@@ -339,3 +339,36 @@ export async function downloadFile(url: string, dest: string, options: DownloadO
   }
   throw new WorkbenchError('NETWORK', `Could not download ${url}: the server does not return the byte ranges it is asked for.`);
 }
+
+export interface DownloadProbe {
+  /** Whether the server answered for the file (any 2xx or 3xx). */
+  reachable: boolean;
+  /** The server's host, e.g. `download.pytorch.org`. */
+  host: string;
+  /** Why not, in words (no network codes); null when reachable. */
+  reason: string | null;
+}
+
+/**
+ * Asks the server for the file's headers (HEAD, nothing downloaded) within `timeoutMs`, so a screen can
+ * say before a run starts whether the weights can come from the network at all.
+ */
+export async function probeDownload(url: string, options: { fetchImpl?: typeof fetch; timeoutMs?: number } = {}): Promise<DownloadProbe> {
+  const host = new URL(url).host;
+  const control = attemptController(undefined, options.timeoutMs ?? 5_000);
+  try {
+    const response = await (options.fetchImpl ?? fetch)(url, { method: 'HEAD', signal: control.signal, redirect: 'follow' });
+    await response.body?.cancel().catch(() => undefined);
+    if (response.ok) return { reachable: true, host, reason: null };
+    return { reachable: false, host, reason: `${host} answered but does not have the file (HTTP ${response.status}).` };
+  } catch (error) {
+    const code = control.timedOut() ? 'ETIMEDOUT' : networkErrorCode(error);
+    const reason =
+      code && OFFLINE_CODES.has(code)
+        ? `This computer cannot reach ${host}: it looks offline, or a firewall blocks the address.`
+        : `The connection to ${host} failed.`;
+    return { reachable: false, host, reason };
+  } finally {
+    control.dispose();
+  }
+}

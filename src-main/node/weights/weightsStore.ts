@@ -16,7 +16,7 @@ import { writeFileAtomic } from '../io/atomicWrite';
 import { DEFAULT_WEIGHTS_VARIANT, PRETRAINED_WEIGHTS, TORCHVISION_WEIGHTS_BASE_URL, type PretrainedWeights, type WeightsVariant } from './catalog';
 import { readRegularFile } from '../io/regularFile';
 import { MAX_CHECKPOINT_FILE_BYTES, parseCheckpointBytes, type CheckpointFormat } from './checkpointFile';
-import { downloadFile, type DownloadProgress, type DownloadResult } from './download';
+import { downloadFile, probeDownload, type DownloadProbe, type DownloadProgress, type DownloadResult } from './download';
 import { describeCheckpoint } from './torchvisionWeights';
 
 /** Overrides where checkpoints are downloaded from (a mirror, or a local test server). */
@@ -193,6 +193,23 @@ export async function ensureWeights(
   }
   const download = await running;
   return { path: dest, weights, downloaded: true, download };
+}
+
+/**
+ * Whether torchvision's checkpoint could be downloaded from here now (a HEAD request to the same URL
+ * ensureWeights would fetch). Asked only about a file that is not in the weights folder yet.
+ */
+export async function probeWeightsDownload(
+  depth: ResNetDepth,
+  variant: WeightsVariant = DEFAULT_WEIGHTS_VARIANT,
+  options: Pick<EnsureWeightsOptions, 'catalog' | 'baseUrl' | 'fetchImpl' | 'timeoutMs'> = {},
+): Promise<DownloadProbe> {
+  const weights = requirePretrainedWeights(depth, variant, catalogOf(options));
+  return probeDownload(`${weightsBaseUrl(options.baseUrl)}/${weights.fileName}`, {
+    ...(options.fetchImpl ? { fetchImpl: options.fetchImpl } : {}),
+    // A download may wait 30 s for a slow server; a question asked while a screen opens may not.
+    timeoutMs: Math.min(options.timeoutMs ?? 5_000, 5_000),
+  });
 }
 
 /** What a checkpoint file holds, as checked by parsing it: the part of an import that reads hostile input. */

@@ -6,6 +6,7 @@
  */
 import { getCurrentScope, onScopeDispose, readonly, ref, shallowRef, type Ref, type ShallowRef } from 'vue';
 import type {
+  CallResult,
   EventPayload,
   ImportedWeightsEntry,
   ModelInfo,
@@ -20,6 +21,7 @@ import { toApiError } from './useRun';
 
 export type WeightsVariant = RunConfig['weightsVariant'];
 export type WeightsProgress = EventPayload<'weights.progress'>;
+export type WeightsReachability = CallResult<'weights.reachable'>;
 
 export interface UseWeights {
   models: Readonly<ShallowRef<readonly ModelInfo[]>>;
@@ -31,12 +33,20 @@ export interface UseWeights {
   downloading: Readonly<Ref<{ depth: ResNetDepth; variant: WeightsVariant } | null>>;
   /** The latest progress of the download in flight. */
   progress: Readonly<ShallowRef<WeightsProgress | null>>;
-  downloadError: Readonly<Ref<ApiError | null>>;
+  /** Why the last download failed, and of which checkpoint. */
+  downloadError: Readonly<Ref<(ApiError & { depth: ResNetDepth; variant: WeightsVariant }) | null>>;
   importing: Readonly<Ref<boolean>>;
   importError: Readonly<Ref<ApiError | null>>;
   lastImport: Readonly<ShallowRef<WeightsImportResultData | null>>;
   /** Whether the ImageNet checkpoint of this depth and variant is in the weights folder. */
   isPresent: (depth: ResNetDepth, variant: WeightsVariant) => boolean;
+  /**
+   * Whether a missing checkpoint could be downloaded now: undefined until asked (or while asking), then
+   * the engine's answer, kept until `checkReachable` asks again.
+   */
+  reachability: (depth: ResNetDepth, variant: WeightsVariant) => WeightsReachability | undefined;
+  /** Asks the engine (a HEAD request to the server); a failed call counts as unreachable, with its message. */
+  checkReachable: (depth: ResNetDepth, variant: WeightsVariant) => Promise<WeightsReachability>;
   refresh: () => Promise<void>;
   /** True when the checkpoint is in the weights folder afterwards. */
   download: (depth: ResNetDepth, variant: WeightsVariant) => Promise<boolean>;
@@ -52,7 +62,8 @@ export function useWeights(api: WorkbenchApi): UseWeights {
   const error = ref<ApiError | null>(null);
   const downloading = ref<{ depth: ResNetDepth; variant: WeightsVariant } | null>(null);
   const progress = shallowRef<WeightsProgress | null>(null);
-  const downloadError = ref<ApiError | null>(null);
+  const downloadError = ref<(ApiError & { depth: ResNetDepth; variant: WeightsVariant }) | null>(null);
+  const reachable = shallowRef<ReadonlyMap<string, WeightsReachability>>(new Map());
   const importing = ref(false);
   const importError = ref<ApiError | null>(null);
   const lastImport = shallowRef<WeightsImportResultData | null>(null);
@@ -74,6 +85,23 @@ export function useWeights(api: WorkbenchApi): UseWeights {
     return pretrained.value.some((entry) => entry.depth === depth && entry.variant === variant && entry.present);
   }
 
+  const reachabilityKey = (depth: ResNetDepth, variant: WeightsVariant): string => `${depth}/${variant}`;
+
+  function reachability(depth: ResNetDepth, variant: WeightsVariant): WeightsReachability | undefined {
+    return reachable.value.get(reachabilityKey(depth, variant));
+  }
+
+  async function checkReachable(depth: ResNetDepth, variant: WeightsVariant): Promise<WeightsReachability> {
+    let answer: WeightsReachability;
+    try {
+      answer = unwrap(await api.weights.reachable({ depth, variant }));
+    } catch (caught) {
+      answer = { reachable: false, host: '', reason: toApiError(caught).message };
+    }
+    reachable.value = new Map(reachable.value).set(reachabilityKey(depth, variant), answer);
+    return answer;
+  }
+
   const unsubscribe = api.on('weights.progress', (payload) => {
     const current = downloading.value;
     if (current && payload.depth === current.depth && payload.variant === current.variant) progress.value = payload;
@@ -89,7 +117,9 @@ export function useWeights(api: WorkbenchApi): UseWeights {
       await refresh();
       return true;
     } catch (caught) {
-      downloadError.value = toApiError(caught);
+      downloadError.value = { ...toApiError(caught), depth, variant };
+      // A failed download is the freshest answer to "can it be downloaded".
+      if (downloadError.value.code === 'OFFLINE') void checkReachable(depth, variant);
       return false;
     } finally {
       downloading.value = null;
@@ -127,6 +157,8 @@ export function useWeights(api: WorkbenchApi): UseWeights {
     importError: readonlyError(importError),
     lastImport,
     isPresent,
+    reachability,
+    checkReachable,
     refresh,
     download,
     importFile,

@@ -16,7 +16,7 @@ import { Workbench, type WorkbenchEvent } from '../../../src-main/node/service/w
 import { PRETRAINED_WEIGHTS, type PretrainedWeights } from '../../../src-main/node/weights/catalog';
 import { writeColourSplit } from '../../support/colourDataset';
 import { expectError, value } from '../../support/replies';
-import { startHttpFixtureServer } from '../../support/httpFixtureServer';
+import { startHttpFixtureServer, unusedLocalPort } from '../../support/httpFixtureServer';
 
 let root: string;
 let dataFolder: string;
@@ -329,6 +329,11 @@ describe('weights', () => {
       expect(value(await workbench.dispatch('weights.download', { depth: 18 }))).toEqual({ path: reply.path, downloaded: false });
       expectError(await workbench.dispatch('weights.download', { depth: 34 }), 'NOT_FOUND');
       expectError(await workbench.dispatch('weights.download', { depth: 19 }), 'BAD_INPUT');
+      // Asked before a run starts: the same server, the same file, nothing downloaded.
+      const host = new URL(server.baseUrl).host;
+      expect(value(await workbench.dispatch('weights.reachable', { depth: 18 }))).toEqual({ reachable: true, host, reason: null });
+      const offline = new Workbench({ weights: { folder, catalog: [entry], baseUrl: `http://127.0.0.1:${await unusedLocalPort()}` } });
+      expect(value(await offline.dispatch('weights.reachable', { depth: 18 }))).toMatchObject({ reachable: false, reason: expect.stringContaining('looks offline') });
     } finally {
       await server.close();
     }

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { WorkbenchError } from '../../../src-main/common/errors';
-import { downloadFile, partPathFor, type DownloadProgress } from '../../../src-main/node/weights/download';
+import { downloadFile, partPathFor, probeDownload, type DownloadProgress } from '../../../src-main/node/weights/download';
 import { startHttpFixtureServer, unusedLocalPort, type HttpFixtureServer } from '../../support/httpFixtureServer';
 
 const FILE_PATH = '/models/resnet18-test.pth';
@@ -160,5 +160,38 @@ describe('downloadFile', () => {
     const kept = (await stat(partPathFor(dest))).size;
     expect(kept).toBeGreaterThanOrEqual(30_000);
     expect(kept).toBeLessThan(BODY.length);
+  });
+});
+
+describe('probeDownload', () => {
+  it('says reachable when the server has the file, and downloads nothing', async () => {
+    expect(await probeDownload(server.url(FILE_PATH))).toEqual({ reachable: true, host: new URL(server.baseUrl).host, reason: null });
+    expect(server.requests).toEqual([{ path: FILE_PATH, range: undefined, status: 200 }]);
+    expect(await exists(dest)).toBe(false);
+  });
+
+  it('says why not, in words, when the server lacks the file', async () => {
+    const probe = await probeDownload(server.url('/models/missing.pth'));
+    expect(probe.reachable).toBe(false);
+    expect(probe.reason).toContain('does not have the file (HTTP 404)');
+  });
+
+  it('says the computer looks offline when nothing listens, with no network code', async () => {
+    const url = `http://127.0.0.1:${await unusedLocalPort()}/models/resnet18-test.pth`;
+    const probe = await probeDownload(url);
+    expect(probe.reachable).toBe(false);
+    expect(probe.reason).toMatch(/cannot reach 127\.0\.0\.1:\d+: it looks offline/);
+    expect(probe.reason).not.toMatch(/ECONN|ENOTFOUND/);
+  });
+
+  it('gives up within its time limit on a server that never answers', async () => {
+    server.behaviour = { ...server.behaviour, stallAfterBytes: 0 };
+    const never: typeof fetch = (_url, init) =>
+      new Promise((_resolve, reject) => init?.signal?.addEventListener('abort', () => reject(new Error('aborted'))));
+    const started = Date.now();
+    const probe = await probeDownload(server.url(FILE_PATH), { fetchImpl: never, timeoutMs: 200 });
+    expect(probe.reachable).toBe(false);
+    expect(probe.reason).toContain('cannot reach');
+    expect(Date.now() - started).toBeLessThan(5_000);
   });
 });

@@ -37,7 +37,10 @@ describe('WeightsPanel', () => {
     let finish: (reply: Reply<CallResult<'weights.download'>>) => void = () => {};
     fake.handle('weights.download', () => new Promise((resolve) => (finish = resolve)));
     const { wrapper, store } = await mountPanel(fake);
-    expect(wrapper.get('[data-testid="weights-missing"]').text()).toContain('ResNet18_Weights.IMAGENET1K_V1 is not downloaded yet');
+    expect(wrapper.get('[data-testid="weights-missing"]').text()).toContain(
+      'ResNet-18’s ImageNet weights (resnet18-f37072fd.pth) are not on this computer yet. The run downloads them from download.pytorch.org when it starts',
+    );
+    expect(fake.received['weights.reachable']).toEqual([{ depth: 18, variant: 'IMAGENET1K_V1' }]);
 
     await wrapper.get('[data-testid="weights-download"]').trigger('click');
     expect(wrapper.get('[data-testid="weights-progress-text"]').text()).toBe('Connecting…');
@@ -55,17 +58,69 @@ describe('WeightsPanel', () => {
     store.stop();
   });
 
-  it('explains an offline download: fetch the file elsewhere and import it', async () => {
+  it('offline, says so before Start and offers an import and random initialisation, one click each, for the depth shown', async () => {
     const fake = createFakeApi();
-    serveWeights(fake, { pretrained: [pretrained(18, 'IMAGENET1K_V1', false)], imported: [] });
-    fake.handle('weights.download', () => ({ ok: false, error: { code: 'OFFLINE', message: 'Cannot reach download.pytorch.org (ENOTFOUND).' } }));
+    const folder = { pretrained: [pretrained(18, 'IMAGENET1K_V1', false), pretrained(50, 'IMAGENET1K_V1', false)], imported: [], offline: true };
+    serveWeights(fake, folder);
+    fake.handle('weights.import', (params) => {
+      folder.pretrained = [pretrained(18, 'IMAGENET1K_V1', false), pretrained(50, 'IMAGENET1K_V1', true)];
+      return {
+      ok: true,
+      value: { kind: 'pretrained', path: '/weights/resnet50-f37072fd.pth', source: params.file, depth: 50, numClasses: 1000, sha256: 'ef'.repeat(32), bytes: 1000, alreadyPresent: false, torchvisionName: 'ResNet50_Weights.IMAGENET1K_V1' },
+      };
+    });
+    const pickPaths = vi.fn(async (_options: PickPathsOptions) => ['/media/usb/resnet50-f37072fd.pth']);
+    const { wrapper } = await mountPanel({ ...fake, api: { ...fake.api, dialogs: { pickPaths } } });
+    const offline = wrapper.get('[data-testid="weights-offline"]').text();
+    expect(offline).toContain('ResNet-18’s ImageNet weights are not on this computer, and they cannot be downloaded from here.');
+    expect(offline).toContain('This computer cannot reach download.pytorch.org');
+    expect(offline).toContain('download resnet18-f37072fd.pth from https://download.pytorch.org/models/resnet18-f37072fd.pth');
+    expect(offline).not.toMatch(/ENOTFOUND|resnet-workbench|weights import/);
+    expect(wrapper.find('[data-testid="weights-download"]').exists()).toBe(false);
+
+    // The message follows the depth.
+    await wrapper.setProps({ depth: 50 });
+    await flushPromises();
+    expect(fake.received['weights.reachable']).toEqual([
+      { depth: 18, variant: 'IMAGENET1K_V1' },
+      { depth: 50, variant: 'IMAGENET1K_V1' },
+    ]);
+    expect(wrapper.get('[data-testid="weights-offline"]').text()).toContain('ResNet-50’s ImageNet weights are not on this computer');
+    expect(wrapper.get('[data-testid="weights-offline"]').text()).toContain('resnet50-f37072fd.pth');
+
+    await wrapper.get('[data-testid="weights-offline-import"]').trigger('click');
+    await flushPromises();
+    expect(pickPaths).toHaveBeenCalledOnce();
+    expect(fake.received['weights.import']).toEqual([{ file: '/media/usb/resnet50-f37072fd.pth' }]);
+    expect(wrapper.find('[data-testid="weights-offline"]').exists()).toBe(false);
+    expect(wrapper.get('[data-testid="weights-present"]').text()).toContain('ResNet50_Weights.IMAGENET1K_V1 is in the weights folder');
+    await wrapper.setProps({ depth: 18 });
+
+    await wrapper.get('[data-testid="weights-offline-random"]').trigger('click');
+    expect(wrapper.emitted('update:weights')!.at(-1)).toEqual(['none']);
+  });
+
+  it('in a browser, names the data folders where an imported file must be', async () => {
+    const fake = createFakeApi();
+    serveWeights(fake, { pretrained: [pretrained(18, 'IMAGENET1K_V1', false)], imported: [], offline: true });
+    fake.handle('files.browse', () => ({ ok: true, value: { path: null, parent: null, roots: ['/srv/data', '/srv/runs'], entries: [], truncated: false } }));
+    const { wrapper } = await mountPanel(fake);
+    expect(wrapper.get('[data-testid="weights-offline"]').text()).toContain('into one of its data folders (/srv/data, /srv/runs)');
+  });
+
+  it('says a cut download in words, for its own depth only', async () => {
+    const fake = createFakeApi();
+    serveWeights(fake, { pretrained: [pretrained(18, 'IMAGENET1K_V1', false), pretrained(50, 'IMAGENET1K_V1', false)], imported: [] });
+    fake.handle('weights.download', () => ({ ok: false, error: { code: 'NETWORK', message: 'The download of https://x stopped after 5 bytes (ECONNRESET). run the same command again' } }));
     const { wrapper } = await mountPanel(fake);
     await wrapper.get('[data-testid="weights-download"]').trigger('click');
     await flushPromises();
-    const error = wrapper.get('[data-testid="weights-download-error"]').text();
-    expect(error).toContain('Cannot reach download.pytorch.org (ENOTFOUND).');
-    expect(error).toContain('resnet18-f37072fd.pth from https://download.pytorch.org/models/resnet18-f37072fd.pth');
-    expect(error).toContain('Import a file…');
+    expect(wrapper.get('[data-testid="weights-download-error"]').text()).toBe(
+      'The download stopped before the end. The part already downloaded is kept: Download again to continue from there.',
+    );
+    await wrapper.setProps({ depth: 50 });
+    await flushPromises();
+    expect(wrapper.find('[data-testid="weights-download-error"]').exists()).toBe(false);
   });
 
   it('imports a checkpoint file and starts from it; a torchvision file counts as ImageNet’s', async () => {

@@ -78,7 +78,7 @@ export function createFakeApi(): FakeApi {
   fake.api = {
     engine: { info: unused },
     models: { catalog: unused, export: unused, predict: unused, classify: unused },
-    weights: { list: unused, download: unused, import: unused },
+    weights: { list: unused, download: unused, import: unused, reachable: unused },
     dataset: { scan: unused },
     files: { browse: unused },
     images: { thumbnails: unused },

@@ -37,8 +37,17 @@ export function importedEntry(depth: ResNetDepth, path: string): ImportedWeights
   return { path, fileName: path.split('/').at(-1)!, source: '/home/me/model.pth', depth, numClasses: 7, sha256: 'cd'.repeat(32), bytes: 1000, importedAt: '2026-11-27T10:00:00.000Z' };
 }
 
-/** Answers models.catalog and weights.list from lists the test may change. */
-export function serveWeights(fake: FakeApi, state: { pretrained: PretrainedWeightsEntry[]; imported: ImportedWeightsEntry[] }): void {
+/** Answers models.catalog, weights.list and weights.reachable from state the test may change (default: online). */
+export function serveWeights(
+  fake: FakeApi,
+  state: { pretrained: PretrainedWeightsEntry[]; imported: ImportedWeightsEntry[]; offline?: boolean },
+): void {
   fake.handle('models.catalog', () => ({ ok: true, value: { models: MODELS } }));
   fake.handle('weights.list', () => ({ ok: true, value: { pretrained: state.pretrained, imported: state.imported } }));
+  fake.handle('weights.reachable', () => ({
+    ok: true,
+    value: state.offline
+      ? { reachable: false, host: 'download.pytorch.org', reason: 'This computer cannot reach download.pytorch.org: it looks offline, or a firewall blocks the address.' }
+      : { reachable: true, host: 'download.pytorch.org', reason: null },
+  }));
 }

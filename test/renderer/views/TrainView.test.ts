@@ -114,6 +114,29 @@ describe('TrainView', () => {
     expect(wrapper.find('[data-testid="start-blocked"]').exists()).toBe(false);
   });
 
+  it('keeps Start disabled while the chosen ImageNet weights are missing and cannot be downloaded; random initialisation frees it', async () => {
+    serveWeights(fake, { pretrained: [pretrained(18, 'IMAGENET1K_V1', false)], imported: [], offline: true });
+    fake.handle('runs.start', () => ({ ok: true, value: { runId: 'never', folder: '/runs/never' } }));
+    useSession().scan = cleanTrainScan();
+    const wrapper = await mountView();
+    expect(wrapper.get('[data-testid="start-run"]').attributes('disabled')).toBeDefined();
+    expect(wrapper.get('[data-testid="start-blocked"]').text()).toContain('ResNet-18’s ImageNet weights are not on this computer and cannot be downloaded from here');
+    await wrapper.get('[data-testid="weights-offline-random"]').trigger('click');
+    await flushPromises();
+    expect(wrapper.get('[data-testid="start-run"]').attributes('disabled')).toBeUndefined();
+    await wrapper.get('[data-testid="start-run"]').trigger('click');
+    await flushPromises();
+    expect((fake.received['runs.start'] as { config: { weights: string } }[])[0]!.config.weights).toBe('none');
+  });
+
+  it('lets a run download the missing weights when the server can be reached', async () => {
+    serveWeights(fake, { pretrained: [pretrained(18, 'IMAGENET1K_V1', false)], imported: [] });
+    useSession().scan = cleanTrainScan();
+    const wrapper = await mountView();
+    expect(wrapper.get('[data-testid="start-run"]').attributes('disabled')).toBeUndefined();
+    expect(wrapper.get('[data-testid="weights-missing"]').text()).toContain('The run downloads them from download.pytorch.org when it starts');
+  });
+
   it('asks for a train folder first', async () => {
     fake.handle('runs.start', () => ({ ok: true, value: { runId: 'never', folder: '/runs/never' } }));
     useSession().trainDir = null;
