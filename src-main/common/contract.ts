@@ -201,6 +201,19 @@ export const runSummarySchema = z.strictObject({
   classes: z.array(z.string()),
   /** The best epoch's accuracy on the evaluation images; null until the run finishes. */
   testAccuracy: z.number().nullable(),
+  /** The name and note the user gave the run; null when none. */
+  name: z.string().nullable(),
+  note: z.string().nullable(),
+  /** Whether a model was saved after at least one epoch (it can be opened, exported and resumed). */
+  hasCheckpoint: z.boolean(),
+});
+
+/** A run's name and note, as the user wrote them (runs.label). */
+export const RUN_NAME_MAX = 80;
+export const RUN_NOTE_MAX = 2000;
+export const runLabelSchema = z.strictObject({
+  name: z.string().trim().max(RUN_NAME_MAX).nullable(),
+  note: z.string().trim().max(RUN_NOTE_MAX).nullable(),
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -324,7 +337,24 @@ export const CALLS = {
       events: z.array(runEventRecordSchema),
       /** report.json once the run has finished. */
       report: z.record(z.string(), z.unknown()).nullable(),
+      /** The name and note the user gave the run. */
+      label: runLabelSchema,
     }),
+  }),
+  'runs.label': defineCall({
+    description: 'Names a run and keeps a note with it (empty text clears either).',
+    params: z.strictObject({ runId: runIdSchema, label: runLabelSchema }),
+    result: runLabelSchema,
+  }),
+  'runs.delete': defineCall({
+    description: 'Deletes a run that is not running, with its folder (checkpoints, metrics, features).',
+    params: z.strictObject({ runId: runIdSchema }),
+    result: z.strictObject({ deleted: z.boolean() }),
+  }),
+  'runs.resume': defineCall({
+    description: 'Continues a cancelled, failed or interrupted run from its last checkpoint, with its own settings.',
+    params: z.strictObject({ runId: runIdSchema }),
+    result: z.strictObject({ runId: z.string(), folder: z.string() }),
   }),
   'runs.list': defineCall({
     description: 'Past and current runs in the runs folder, newest first.',

@@ -8,17 +8,18 @@
  * run instead, and `runs.list` tells every tab which one it is.
  */
 import { randomBytes } from 'node:crypto';
-import { readdir, stat } from 'node:fs/promises';
+import { lstat, readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { CallResult, RunEventRecord, RunStatus, RunSummary } from '../../common/contract';
 import { WorkbenchError, toErrorData } from '../../common/errors';
 import type { RunConfig } from '../../common/runConfig';
 import { runsFolder } from '../appPaths';
 import { trainRun, type RunReport } from '../train/trainer';
-import { openRunFolder, type RunRecord } from '../train/runFolder';
+import { checkpointPath, openRunFolder, type RunRecord } from '../train/runFolder';
 import type { EnsureWeightsOptions } from '../weights/weightsStore';
 import type { PathChecker } from './pathPolicy';
 import { readEventRecords, readLastEvent, readRunReport, statusOnDisk } from './runHistory';
+import { readRunLabel, writeRunLabel, type RunLabel } from './runLabel';
 import { runInTrainerProcess, type TrainerChannel } from './trainerHost';
 
 export interface RunManagerOptions {
@@ -88,7 +89,25 @@ export class RunManager {
     // The id is chosen here, not by the trainer, so the caller has it at once (the trainer makes the
     // folder only after scanning the data and loading the weights).
     const runId = `${timestamp(new Date())}-resnet${config.depth}-${randomBytes(3).toString('hex')}`;
-    const folder = path.join(this.runsRoot, runId);
+    return this.launch(runId, path.join(this.runsRoot, runId), config, undefined);
+  }
+
+  /**
+   * Continues a run that stopped (cancelled, failed, interrupted) in its own folder with its own
+   * settings, from its last checkpoint: the trainer's resume. A finished run has nothing to continue.
+   */
+  async resume(runId: string): Promise<CallResult<'runs.resume'>> {
+    this.assertIdle();
+    const folder = await this.requireFolder(runId);
+    const record = await openRunFolder(folder, this.runsRoot);
+    const status = this.runs.get(runId)?.status ?? statusOnDisk((await readRunReport(folder)) !== null, await readLastEvent(folder));
+    if (status === 'finished') throw new WorkbenchError('BAD_INPUT', `The run ${runId} has finished: there is nothing to continue. Start a new run with more epochs instead.`);
+    this.assertIdle();
+    return this.launch(record.id, folder, record.config, folder);
+  }
+
+  /** Registers a run and trains it in the background; its events go to every listener with its id. */
+  private launch(runId: string, folder: string, config: RunConfig, resume: string | undefined): CallResult<'runs.start'> {
     const controller = new AbortController();
     const run: RegisteredRun = {
       runId,
@@ -99,7 +118,7 @@ export class RunManager {
       done: Promise.resolve(),
       status: 'running',
       early: [],
-      folderExists: false,
+      folderExists: resume !== undefined,
       ended: false,
     };
     this.runs.set(runId, run);
@@ -115,7 +134,7 @@ export class RunManager {
       this.options.emit(record);
     };
     // The trainer already throttles run.batch to about 8 a second; they are forwarded as they come.
-    run.done = this.train(runId, config, folder, controller.signal, onEvent).then(
+    run.done = this.train(runId, config, folder, resume, controller.signal, onEvent).then(
       () => {
         run.status = 'finished';
         run.ended = true;
@@ -136,10 +155,18 @@ export class RunManager {
   }
 
   /** Trains in a trainer process when one can be started, else in this process. */
-  private async train(runId: string, config: RunConfig, folder: string, signal: AbortSignal, onEvent: (event: RunEventRecord) => void): Promise<RunReport> {
+  private async train(
+    runId: string,
+    config: RunConfig,
+    folder: string,
+    resume: string | undefined,
+    signal: AbortSignal,
+    onEvent: (event: RunEventRecord) => void,
+  ): Promise<RunReport> {
     const { spawnWorker, weightsOptions } = this.options;
+    const where = { runsRoot: this.runsRoot, ...(resume ? { resume } : { outFolder: folder }) };
     if (!spawnWorker) {
-      return await trainRun({ config, runsRoot: this.runsRoot, outFolder: folder, signal, ...(weightsOptions ? { weightsOptions } : {}), onEvent });
+      return await trainRun({ config, ...where, signal, ...(weightsOptions ? { weightsOptions } : {}), onEvent });
     }
     // Only plain settings cross to the trainer process; it finds the weights folder the same way.
     const crossing = {
@@ -147,7 +174,7 @@ export class RunManager {
       ...(weightsOptions?.baseUrl !== undefined ? { baseUrl: weightsOptions.baseUrl } : {}),
       ...(weightsOptions?.timeoutMs !== undefined ? { timeoutMs: weightsOptions.timeoutMs } : {}),
     };
-    const trainer = runInTrainerProcess(spawnWorker(), runId, { config, runsRoot: this.runsRoot, outFolder: folder, weightsOptions: crossing }, onEvent);
+    const trainer = runInTrainerProcess(spawnWorker(), runId, { config, ...where, weightsOptions: crossing }, onEvent);
     signal.addEventListener('abort', () => trainer.cancel(), { once: true });
     return await trainer.done;
   }
@@ -180,9 +207,9 @@ export class RunManager {
     if (!record) {
       // Only a run of ours can lack its folder: it is still scanning, or ended before making it.
       const known = run as RegisteredRun;
-      return { runId, folder, config: known.config, facts: null, status: known.status, events: [...known.early], report: null };
+      return { runId, folder, config: known.config, facts: null, status: known.status, events: [...known.early], report: null, label: { name: null, note: null } };
     }
-    const [events, report] = await Promise.all([readEventRecords(folder), readRunReport(folder)]);
+    const [events, report, label] = await Promise.all([readEventRecords(folder), readRunReport(folder), readRunLabel(folder)]);
     return {
       runId,
       folder,
@@ -191,6 +218,7 @@ export class RunManager {
       status: run?.status ?? statusOnDisk(report !== null, events.at(-1)),
       events,
       report,
+      label,
     };
   }
 
@@ -209,6 +237,7 @@ export class RunManager {
       const ours = this.runs.get(record.id);
       seen.add(record.id);
       const accuracy = report?.testAccuracy;
+      const [label, checkpoint] = await Promise.all([readRunLabel(folder), stat(checkpointPath(folder, 'last')).catch(() => undefined)]);
       runs.push({
         runId: record.id,
         folder,
@@ -218,13 +247,50 @@ export class RunManager {
         mode: record.config.mode,
         classes: [...record.facts.classes],
         testAccuracy: typeof accuracy === 'number' ? accuracy : null,
+        ...label,
+        hasCheckpoint: checkpoint !== undefined || report !== null,
       });
     }
     for (const run of this.runs.values()) {
       if (seen.has(run.runId) || run.folderExists) continue;
-      runs.push({ runId: run.runId, folder: run.folder, status: run.status, createdAt: run.startedAt, depth: run.config.depth, mode: run.config.mode, classes: [], testAccuracy: null });
+      runs.push({
+        runId: run.runId,
+        folder: run.folder,
+        status: run.status,
+        createdAt: run.startedAt,
+        depth: run.config.depth,
+        mode: run.config.mode,
+        classes: [],
+        testAccuracy: null,
+        name: null,
+        note: null,
+        hasCheckpoint: false,
+      });
     }
     return { runs: runs.sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.runId.localeCompare(a.runId)) };
+  }
+
+  async label(runId: string, label: RunLabel): Promise<RunLabel> {
+    return writeRunLabel(await this.requireFolder(runId), label);
+  }
+
+  /**
+   * Deletes a run that is not running: its folder under the runs folder (never a link, never outside
+   * it), or, for a run that ended before making one, its entry here. False when there is no such run.
+   */
+  async delete(runId: string): Promise<CallResult<'runs.delete'>> {
+    const run = this.runs.get(runId);
+    if (run?.status === 'running') throw new WorkbenchError('BUSY', `The run ${runId} is running: cancel it before deleting it.`);
+    const folder = this.folderOf(runId);
+    const entry = await lstat(folder).catch(() => undefined);
+    if (entry && !entry.isDirectory()) throw new WorkbenchError('BAD_INPUT', `${folder} is not a run folder (it is a link or a file); it was left alone.`);
+    if (entry) {
+      // Only a folder that is a run: a stray folder in the runs folder is not ours to delete.
+      await openRunFolder(folder, this.runsRoot);
+      await rm(folder, { recursive: true });
+    }
+    this.runs.delete(runId);
+    return { deleted: entry !== undefined || run !== undefined };
   }
 
   /** The folder of a run by id: ours, or one under the runs folder (NOT_FOUND otherwise). */

@@ -139,16 +139,17 @@ export class Workbench {
       'models.catalog': () => ({ models: modelCatalog() }),
       'dataset.scan': (params) => scanDataset(params, this.paths),
       'runs.start': async (params) => {
-        // The trainer lists the folders in its own process, without the caller's policy: check its links here.
-        for (const root of [params.config.trainDir, params.config.testDir]) {
-          // Only absolute paths are listed; anything else is refused by runs.start with its own message.
-          if (root === undefined || !path.isAbsolute(root)) continue;
-          await this.paths.mayRead(path.normalize(root));
-          await assertClassLinksAllowed(path.normalize(root), (target) => this.paths.mayRead(target));
-        }
+        await this.checkDataFolders(params.config);
         return this.runs.start(params.config);
       },
       'runs.cancel': (params) => this.runs.cancel(params.runId),
+      'runs.label': (params) => this.runs.label(params.runId, params.label),
+      'runs.delete': (params) => this.runs.delete(params.runId),
+      'runs.resume': async (params) => {
+        // The folders the run trained on are checked as a new run's are (it may have been started elsewhere).
+        await this.checkDataFolders((await this.runs.get(params.runId)).config);
+        return this.runs.resume(params.runId);
+      },
       'runs.get': (params) => this.runs.get(params.runId),
       'runs.list': () => this.runs.list(),
       // A model job's result is checked against the call's result schema by dispatch.
@@ -162,6 +163,16 @@ export class Workbench {
       'models.classify': async (params) => (await this.modelJob(await prepareClassify(params, this.paths, runFolder))) as CallResult<'models.classify'>,
       'runs.images': async (params) => cellImages(await runFolder(params.runId), params),
     };
+  }
+
+  /** The trainer lists the folders in its own process, without the caller's policy: check them and their links here. */
+  private async checkDataFolders(config: { trainDir: string; testDir?: string | undefined }): Promise<void> {
+    for (const root of [config.trainDir, config.testDir]) {
+      // Only absolute paths are listed; anything else is refused by runs.start with its own message.
+      if (root === undefined || !path.isAbsolute(root)) continue;
+      await this.paths.mayRead(path.normalize(root));
+      await assertClassLinksAllowed(path.normalize(root), (target) => this.paths.mayRead(target));
+    }
   }
 
   /**

@@ -4,7 +4,7 @@
  * cancelled, exported and asked for predictions — the way the desktop app and browser mode use it.
  */
 import { createHash } from 'node:crypto';
-import { copyFile, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -248,6 +248,51 @@ describe('runs', () => {
     // The folderless runs (cancelled early, failed early) were only ever in the first engine's memory.
     expect(Object.values(statuses).sort()).toEqual(['cancelled', 'finished', 'interrupted']);
     expect(value(await fresh.dispatch('runs.get', { runId: diedId })).status).toBe('interrupted');
+  });
+
+  it('a cancelled run is named, resumed from its checkpoint to its end, and deleted with its folder', async () => {
+    const started = value(await workbench.dispatch('runs.start', { config: { ...tinyRun, trainDir: train, testDir: test, epochs: 4 } }));
+    await new Promise<void>((resolve) => {
+      const off = workbench.onEvent((e) => {
+        if (e.event === 'run.epoch' && e.payload.runId === started.runId) {
+          off();
+          void workbench.dispatch('runs.cancel', { runId: started.runId }).then(() => resolve());
+        }
+      });
+    });
+    await workbench.runs.settled(started.runId);
+    const stopped = value(await workbench.dispatch('runs.list', undefined)).runs.find((r) => r.runId === started.runId);
+    expect(stopped).toMatchObject({ status: 'cancelled', hasCheckpoint: true, name: null, note: null });
+
+    // Name and note: trimmed, empty clears, too long refused; a fresh engine reads them back.
+    expect(value(await workbench.dispatch('runs.label', { runId: started.runId, label: { name: '  colours, small  ', note: 'lr 0.01 ' } }))).toEqual({ name: 'colours, small', note: 'lr 0.01' });
+    expectError(await workbench.dispatch('runs.label', { runId: started.runId, label: { name: 'x'.repeat(81), note: null } }), 'BAD_INPUT');
+    expectError(await workbench.dispatch('runs.label', { runId: 'no-such-run', label: { name: 'a', note: null } }), 'NOT_FOUND');
+    expect(value(await new Workbench().dispatch('runs.list', undefined)).runs.find((r) => r.runId === started.runId)).toMatchObject({ name: 'colours, small', note: 'lr 0.01' });
+
+    // Resume: the same id and folder, epochs after the checkpoint's, to the end; the label stays.
+    const epochsBefore = value(await workbench.dispatch('runs.get', { runId: started.runId })).events.filter((e) => e.event === 'run.epoch').length;
+    expect(value(await workbench.dispatch('runs.resume', { runId: started.runId }))).toEqual({ runId: started.runId, folder: started.folder });
+    expectError(await workbench.dispatch('runs.delete', { runId: started.runId }), 'BUSY', 'cancel it before deleting');
+    await workbench.runs.settled(started.runId);
+    const resumed = value(await workbench.dispatch('runs.get', { runId: started.runId }));
+    expect(resumed.status).toBe('finished');
+    const epochs = resumed.events.filter((e) => e.event === 'run.epoch').map((e) => (e.event === 'run.epoch' ? e.payload.epoch : 0));
+    expect(epochs.slice(epochsBefore)).toEqual([2, 3, 4].slice(epochsBefore - 1));
+    expect(resumed.label).toEqual({ name: 'colours, small', note: 'lr 0.01' });
+    expectError(await workbench.dispatch('runs.resume', { runId: started.runId }), 'BAD_INPUT', 'nothing to continue');
+
+    // Delete: the folder goes; a link in the runs folder is never followed.
+    expect(value(await workbench.dispatch('runs.delete', { runId: started.runId }))).toEqual({ deleted: true });
+    expect(await stat(started.folder).catch(() => undefined)).toBeUndefined();
+    expect(value(await workbench.dispatch('runs.delete', { runId: started.runId }))).toEqual({ deleted: false });
+    const outside = path.join(root, 'outside-run');
+    await mkdir(outside, { recursive: true });
+    await writeFile(path.join(outside, 'keep.txt'), 'keep');
+    await symlink(outside, path.join(dataFolder, 'runs', 'linked-run'));
+    expectError(await workbench.dispatch('runs.delete', { runId: 'linked-run' }), 'BAD_INPUT', 'left alone');
+    expect(await readFile(path.join(outside, 'keep.txt'), 'utf8')).toBe('keep');
+    await rm(path.join(dataFolder, 'runs', 'linked-run'));
   });
 
   it('close() cancels the running run and waits for it', async () => {

@@ -40,6 +40,7 @@ export function runDetail(runId: string, status: RunDetail['status'], events: Ru
     status,
     events,
     report: null,
+    label: { name: null, note: null },
   };
 }
 
@@ -85,6 +86,9 @@ export function createFakeApi(): FakeApi {
     runs: {
       start: unused,
       images: unused,
+      label: unused,
+      delete: unused,
+      resume: unused,
       get: async () => {
         fake.calls.get += 1;
         // The reply is taken when the call is answered, as a real engine would read its history then.

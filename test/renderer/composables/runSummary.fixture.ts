@@ -10,4 +10,7 @@ export const runSummary = (runId: string, status: RunSummary['status']): RunSumm
   mode: 'linear',
   classes: ['cat', 'dog'],
   testAccuracy: status === 'finished' ? 0.9 : null,
+  name: null,
+  note: null,
+  hasCheckpoint: status !== 'running',
 });

@@ -15,6 +15,9 @@ const summary = (runId: string, status: 'running' | 'finished') => ({
   mode: 'linear' as const,
   classes: ['a', 'b'],
   testAccuracy: null,
+  name: null,
+  note: null,
+  hasCheckpoint: false,
 });
 
 describe('useSession', () => {

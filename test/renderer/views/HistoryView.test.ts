@@ -12,7 +12,7 @@ import { epoch, failed, fullRun, started } from '../composables/runEvents.fixtur
 vi.mock('chart.js', async () => (await import('../components/chartMock')).chartModule());
 
 function summary(runId: string, overrides: Partial<RunSummary> = {}): RunSummary {
-  return { runId, folder: `/runs/${runId}`, status: 'finished', createdAt: '2026-11-27T10:00:00.000Z', depth: 18, mode: 'linear', classes: ['cat', 'dog', 'fox'], testAccuracy: 0.83, ...overrides };
+  return { runId, folder: `/runs/${runId}`, status: 'finished', createdAt: '2026-11-27T10:00:00.000Z', depth: 18, mode: 'linear', classes: ['cat', 'dog', 'fox'], testAccuracy: 0.83, name: null, note: null, hasCheckpoint: true, ...overrides };
 }
 
 const RUNS = [summary('run-b', { depth: 50, mode: 'finetune', testAccuracy: 0.91 }), summary('run-a'), summary('run-c', { status: 'failed', testAccuracy: null })];

@@ -153,7 +153,7 @@ describe('TrainView', () => {
       ok: true,
       value: {
         runs: [
-          { runId: '20261127-1100-resnet18', folder: '/runs/a', status: 'running', createdAt: '2026-11-27T11:00:00.000Z', depth: 18, mode: 'linear', classes: ['a', 'b'], testAccuracy: null },
+          { runId: '20261127-1100-resnet18', folder: '/runs/a', status: 'running', createdAt: '2026-11-27T11:00:00.000Z', depth: 18, mode: 'linear', classes: ['a', 'b'], testAccuracy: null, name: null, note: null, hasCheckpoint: false },
         ],
       },
     };
