@@ -78,6 +78,8 @@ export const RUN_EVENT_SCHEMAS = {
     weights: z.string(),
     /** The engine that runs the frozen forward passes (linear runs), and what it did not use and why. */
     inference: inferenceEngineUsedSchema.optional(),
+    /** Which start of the run this is: absent (1) when first started, 2 after its first resume, and so on. */
+    attempt: z.number().int().min(2).optional(),
   }),
   'run.progress': z.strictObject({
     runId,
@@ -152,6 +154,8 @@ export const RUN_EVENT_SCHEMAS = {
     trainImages: z.number().int().min(0).optional(),
     skippedFiles: z.number().int().min(0).optional(),
     seconds: z.number(),
+    /** Which start of the run this is: absent (1) when first started, 2 after its first resume, and so on. */
+    attempt: z.number().int().min(2).optional(),
   }),
   'run.failed': z.strictObject({
     runId,
@@ -159,6 +163,8 @@ export const RUN_EVENT_SCHEMAS = {
     error: z.strictObject({ code: z.enum(ERROR_CODES), message: z.string() }),
     /** The last good checkpoint kept, if any. */
     checkpoint: z.string().nullable(),
+    /** Which start of the run this is: absent (1) when first started, 2 after its first resume, and so on. */
+    attempt: z.number().int().min(2).optional(),
   }),
 } as const;
 

@@ -42,6 +42,7 @@ import {
   createRunFolder,
   loadState,
   openRunFolder,
+  readRunEvents,
   saveState,
   writeRunReport,
   type RunRecord,
@@ -175,12 +176,16 @@ export async function trainRun(options: TrainRunOptions): Promise<RunReport> {
   };
 
   let config = options.config;
+  /** Which start of the run this is (see run.started's `attempt`): its start, end and failure events carry it. */
+  let attempt: { attempt?: number } = {};
   if (options.resume) {
     record = await openRunFolder(options.resume, runsRoot);
     // What the killed process left half-written (kill -9 between a write and its rename).
     await removeStaleTempFiles(record.folder);
     config = record.config;
     runId = record.id;
+    const starts = (await readRunEvents(record.folder)).filter((line) => line.event === 'run.started').length;
+    attempt = { attempt: Math.max(2, starts + 1) };
   }
 
   // 1. Data.
@@ -249,6 +254,7 @@ export async function trainRun(options: TrainRunOptions): Promise<RunReport> {
     backend: backend.backend,
     weights: weights.source,
     ...(frozen ? { inference: frozen.used } : {}),
+    ...attempt,
   });
   for (const notice of notices) progress('scanning', 1, 1, null, notice);
   const skipped: SkippedFile[] = [];
@@ -350,12 +356,13 @@ export async function trainRun(options: TrainRunOptions): Promise<RunReport> {
       trainImages: report.images.train,
       skippedFiles: report.skipped.length,
       seconds: report.seconds,
+      ...attempt,
     });
     await metricsWrites;
     return report;
   } catch (caught) {
     const error = asOutOfMemory(caught, config) ?? caught;
-    emit('run.failed', { folder, error: toErrorData(error), checkpoint: savedCheckpoint });
+    emit('run.failed', { folder, error: toErrorData(error), checkpoint: savedCheckpoint, ...attempt });
     await metricsWrites;
     throw error;
   } finally {

@@ -37,6 +37,8 @@ export interface UseRun {
   latestEvaluation: Readonly<Ref<RunEvaluation | null>>;
   /** The whole folded state (started/finished/failure included). */
   state: Readonly<ShallowRef<RunState>>;
+  /** The name the user gave the run (runs.label), as of the last catch-up; null when none. */
+  name: Readonly<Ref<string | null>>;
   /** True while a catch-up is in flight. */
   loading: Readonly<Ref<boolean>>;
   /** The last failed call (catch-up or cancel); cleared by the next successful catch-up. */
@@ -58,6 +60,7 @@ export function toApiError(caught: unknown): ApiError {
 export function useRun(api: WorkbenchApi, runId: string): UseRun {
   const state = shallowRef<RunState>(INITIAL_RUN_STATE);
   const series = shallowRef<RunSeries>(emptyRunSeries());
+  const name = ref<string | null>(null);
   const loading = ref(false);
   const error = ref<ApiError | null>(null);
   const status = ref<RunStatus | null>(null);
@@ -150,6 +153,7 @@ export function useRun(api: WorkbenchApi, runId: string): UseRun {
       buffer = null;
       apply([...(reply.events as RunEvent[]), ...live]);
       publish(withReportedStatus(state.value, reply.status));
+      name.value = reply.label.name;
       error.value = null;
     } catch (caught) {
       if (stopped || mine !== generation) return;
@@ -193,6 +197,7 @@ export function useRun(api: WorkbenchApi, runId: string): UseRun {
     series,
     latestEvaluation: readonly(latestEvaluation) as Readonly<Ref<RunEvaluation | null>>,
     state,
+    name: readonly(name),
     loading: readonly(loading),
     error: readonly(error) as Readonly<Ref<ApiError | null>>,
     resync,

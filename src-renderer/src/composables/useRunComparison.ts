@@ -9,6 +9,7 @@ import type { RunConfig } from '../../../src-main/common/runConfig';
 import type { RunEvent } from '../../../src-main/common/runEvents';
 import { ApiError, unwrap } from '../api/workbench';
 import { configDiff, type ConfigDifference } from '../support/configDiff';
+import { runOutcome, type RunOutcome } from '../support/runOutcome';
 import { runSeriesFromEvents, type RunSeries } from '../support/runSeries';
 import { toApiError } from './useRun';
 
@@ -17,9 +18,12 @@ export const COMPARED_RUNS = 2;
 
 export interface ComparedRun {
   runId: string;
+  /** The name the user gave the run; null when none. */
+  name: string | null;
   status: RunStatus;
   config: RunConfig;
   series: RunSeries;
+  outcome: RunOutcome;
 }
 
 export interface RunComparison {
@@ -74,7 +78,8 @@ export function useRunComparison(api: WorkbenchApi): UseRunComparison {
   async function load(runId: string): Promise<ComparedRun> {
     try {
       const detail = unwrap(await api.runs.get({ runId }));
-      return { runId, status: detail.status, config: detail.config, series: runSeriesFromEvents(detail.events as RunEvent[]) };
+      const events = detail.events as RunEvent[];
+      return { runId, name: detail.label.name, status: detail.status, config: detail.config, series: runSeriesFromEvents(events), outcome: runOutcome(events) };
     } catch (caught) {
       const failure = toApiError(caught);
       // Say which of the two runs could not be loaded.

@@ -81,10 +81,35 @@ export function openRun(runId: string): void {
   session.view = 'run';
 }
 
+const STARTED_HERE_KEY = 'resnet-workbench:started-here';
+
+function startedHereList(): string[] {
+  try {
+    const stored: unknown = JSON.parse(storage()?.getItem(STARTED_HERE_KEY) ?? '[]');
+    return Array.isArray(stored) ? stored.filter((id): id is string => typeof id === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+
+/** Remembers that this window (tab) started the run, so a Cancel elsewhere can say it was not. */
+export function markStartedHere(runId: string): void {
+  try {
+    storage()?.setItem(STARTED_HERE_KEY, JSON.stringify([...startedHereList().slice(-49), runId]));
+  } catch {
+    // Without storage the question is asked as for a run started elsewhere.
+  }
+}
+
+export function wasStartedHere(runId: string): boolean {
+  return startedHereList().includes(runId);
+}
+
 /** Back to a fresh window's state (tests). */
 export function resetSession(): void {
   Object.assign(session, fresh());
   storage()?.removeItem(STORAGE_KEY);
+  storage()?.removeItem(STARTED_HERE_KEY);
 }
 
 /** The choices as a reloaded window would restore them (tests). */

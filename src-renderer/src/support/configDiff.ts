@@ -10,6 +10,15 @@ export interface ConfigDifference {
   second: string;
 }
 
+import { FIELD_LABELS } from './trainForm';
+
+const OTHER_LABELS: Readonly<Record<string, string>> = { mean: 'Normalisation mean', std: 'Normalisation std' };
+
+/** What a person calls a run setting (the Train screen's label); the key itself for one it does not know. */
+export function settingLabel(key: string): string {
+  return (FIELD_LABELS as Readonly<Record<string, string>>)[key] ?? OTHER_LABELS[key] ?? key;
+}
+
 /** A setting's value as a person reads it: arrays joined, absent values as '—'. */
 export function formatConfigValue(value: unknown): string {
   if (value === undefined || value === null) return '—';

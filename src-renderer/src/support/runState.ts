@@ -82,7 +82,8 @@ export function runEventKey(event: RunEvent): string | null {
     case 'run.progress':
       return null;
     default:
-      return event.event;
+      // run.started, run.finished, run.failed: a resumed run starts (and ends) again, each start its own.
+      return `${event.event}:${event.payload.attempt ?? 1}`;
   }
 }
 
@@ -96,6 +97,8 @@ export function isEnded(status: RunStatus | null): boolean {
 export function reduceRunEvent(state: RunState, event: RunEvent): RunState {
   switch (event.event) {
     case 'run.started':
+      // A start after an ending is the run resumed: it runs again, the earlier ending is history.
+      if (state.finished !== null || state.failure !== null) return { ...state, started: event.payload, status: 'running', finished: null, failure: null };
       return { ...state, started: event.payload, status: state.status ?? 'running' };
     case 'run.progress': {
       // A late progress event must not bring an ended run back to life.

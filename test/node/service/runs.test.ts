@@ -280,6 +280,9 @@ describe('runs', () => {
     const epochs = resumed.events.filter((e) => e.event === 'run.epoch').map((e) => (e.event === 'run.epoch' ? e.payload.epoch : 0));
     expect(epochs.slice(epochsBefore)).toEqual([2, 3, 4].slice(epochsBefore - 1));
     expect(resumed.label).toEqual({ name: 'colours, small', note: 'lr 0.01' });
+    // Each start of the run is told apart (the UI keys events by it).
+    expect(resumed.events.filter((e) => e.event === 'run.started').map((e) => (e.event === 'run.started' ? (e.payload.attempt ?? 1) : 0))).toEqual([1, 2]);
+    expect(resumed.events.at(-1)).toMatchObject({ event: 'run.finished', payload: { attempt: 2 } });
     expectError(await workbench.dispatch('runs.resume', { runId: started.runId }), 'BAD_INPUT', 'nothing to continue');
 
     // Delete: the folder goes; a link in the runs folder is never followed.

@@ -44,9 +44,12 @@ describe('RunHeader', () => {
     expect(button.attributes('disabled')).toBeDefined();
   });
 
-  it('shows a failure with its code and message, and no Cancel', () => {
+  it('shows a failure in words, no Cancel, and Resume', async () => {
     const wrapper = header({ status: 'failed', progress: null, etaSeconds: null, failure: { error: { code: 'TRAINING_DIVERGED', message: 'The loss became NaN at epoch 3.' }, checkpoint: '/runs/r1/checkpoint' } });
-    expect(wrapper.get('[data-testid="run-failure"]').text()).toContain('TRAINING_DIVERGED: The loss became NaN at epoch 3.');
+    expect(wrapper.get('[data-testid="run-failure"]').text()).toContain('The loss became NaN at epoch 3.');
+    expect(wrapper.get('[data-testid="run-failure"]').text()).not.toContain('TRAINING_DIVERGED');
+    await wrapper.get('[data-testid="resume-run"]').trigger('click');
+    expect(wrapper.emitted('resume')).toHaveLength(1);
     expect(wrapper.get('[data-testid="run-failure"]').text()).toContain('/runs/r1/checkpoint');
     expect(wrapper.get('[data-testid="run-failure"]').attributes('role')).toBe('alert');
     expect(wrapper.find('[data-testid="cancel-run"]').exists()).toBe(false);

@@ -7,9 +7,24 @@ describe('runState', () => {
     expect(runEventKey(batch(2, 7, 1))).toBe('run.batch:2:7');
     expect(runEventKey(epoch(3, 1, 1, false))).toBe('run.epoch:3');
     expect(runEventKey(evaluation(3, 0.5))).toBe('run.evaluation:validation:3');
-    expect(runEventKey(started())).toBe('run.started');
-    expect(runEventKey(finished())).toBe('run.finished');
+    expect(runEventKey(started())).toBe('run.started:1');
+    expect(runEventKey(finished())).toBe('run.finished:1');
+    // A resumed run's second start and its ending are events of their own.
+    const resumed = started();
+    if (resumed.event === 'run.started') resumed.payload.attempt = 2;
+    expect(runEventKey(resumed)).toBe('run.started:2');
     expect(runEventKey(progress('training', 1, 2, 3))).toBeNull();
+  });
+
+  it('runs again when a stopped run is resumed, the earlier ending kept only in its history', () => {
+    let state = reduceRunEvent(reduceRunEvent(INITIAL_RUN_STATE, started()), failed('CANCELLED', 'Cancelled'));
+    expect(state.status).toBe('cancelled');
+    const again = started();
+    if (again.event === 'run.started') again.payload.attempt = 2;
+    state = reduceRunEvent(state, again);
+    expect([state.status, state.failure]).toEqual(['running', null]);
+    state = reduceRunEvent(state, finished());
+    expect(state.status).toBe('finished');
   });
 
   it('keeps the highest epoch’s evaluation even when an older one arrives late', () => {

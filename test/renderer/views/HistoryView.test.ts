@@ -76,12 +76,14 @@ describe('HistoryView', () => {
     expect(panel.text()).toContain('run-a');
     const result = panel.get('[data-testid="run-result"]').text();
     expect(result).toContain('83.0%');
-    expect(result).toContain('best epoch 2');
+    expect(result).toContain('kept epoch 2');
     const settings = panel.get('[data-testid="run-settings"]');
     const pairs = settings.findAll('[data-testid="run-setting"]').map((entry) => [entry.get('dt').text(), entry.get('dd').text()]);
-    expect(pairs).toContainEqual(['depth', '18']);
-    expect(pairs).toContainEqual(['lr', '0.001']);
-    expect(pairs).toContainEqual(['mean', '0.485, 0.456, 0.406']);
+    // The Train screen's names, not the configuration's keys.
+    expect(pairs).toContainEqual(['Depth', '18']);
+    expect(pairs).toContainEqual(['Learning rate', '0.001']);
+    expect(pairs).toContainEqual(['Normalisation mean', '0.485, 0.456, 0.406']);
+    expect(pairs.map(([key]) => key)).not.toContain('lr');
 
     await panel.get('[data-testid="open-run"]').trigger('click');
     expect(useSession().runId).toBe('run-a');
@@ -93,11 +95,10 @@ describe('HistoryView', () => {
     const wrapper = await mountHistory();
     await row(wrapper, 'run-c').trigger('click');
     await flushPromises();
-    expect(wrapper.get('[data-testid="run-detail-failure"]').text()).toBe('OUT_OF_MEMORY: Out of memory at batch 3.');
+    expect(wrapper.get('[data-testid="run-detail-failure"]').text()).toBe('Why it stopped: Out of memory at batch 3.');
     await row(wrapper, 'gone').trigger('click');
     await flushPromises();
-    expect(wrapper.get('[data-testid="run-detail-error"]').text()).toContain('NOT_FOUND');
-    expect(wrapper.get('[data-testid="run-detail-error"]').text()).toContain('No run named gone');
+    expect(wrapper.get('[data-testid="run-detail-error"]').text()).toBe('Could not load the run: No run named gone');
   });
 
   it('compares two ticked runs: both curves on one chart and only the settings that differ', async () => {
@@ -125,18 +126,104 @@ describe('HistoryView', () => {
     expect(chart.data.datasets.map((d) => (d as { pointStyle?: string }).pointStyle)).toEqual(['circle', 'circle', 'rectRot', 'rectRot']);
 
     const diff = wrapper.get('[data-testid="settings-diff"]');
-    expect(diff.findAll('thead th').map((th) => th.text())).toEqual(['Setting', 'run-a', 'run-b']);
+    expect(wrapper.get('[data-testid="compare-table"]').findAll('thead th').map((th) => th.text())).toEqual(['run-a', 'run-b']);
+    expect(diff.text()).toContain('Settings that differ');
     const rows = diff.findAll('[data-testid="settings-diff-row"]').map((tr) => tr.findAll('th, td').map((c) => c.text()));
     expect(rows).toEqual([
-      ['depth', '18', '50'],
-      ['mode', 'linear', 'finetune'],
-      ['lr', '0.001', '0.01'],
+      ['Depth', '18', '50'],
+      ['Mode', 'linear', 'finetune'],
+      ['Learning rate', '0.001', '0.01'],
     ]);
+    // The final figures side by side.
+    const figures = Object.fromEntries(
+      wrapper.findAll('[data-testid="compare-figure-row"]').map((tr) => {
+        const [label, ...values] = tr.findAll('th, td').map((c) => c.text());
+        return [label, values];
+      }),
+    );
+    expect(figures['Status']).toEqual(['finished', 'finished']);
+    expect(figures['Epochs run']).toEqual(['2', '2']);
+    expect(figures['Kept epoch']).toEqual(['2', '2']);
 
     // Unticking one drops the comparison.
     await row(wrapper, 'run-b').get('[data-testid="compare-check"]').setValue(false);
     expect(wrapper.find('[data-testid="comparison"]').exists()).toBe(false);
     expect(chart.destroyed).toBe(true);
+  });
+
+  it('names and notes a run; the list and the comparison show the name', async () => {
+    const wrapper = await mountHistory();
+    await row(wrapper, 'run-a').trigger('click');
+    await flushPromises();
+    const save = wrapper.get('[data-testid="run-label-save"]');
+    expect(save.attributes('disabled')).toBeDefined();
+    fake.handle('runs.label', ({ label }) => ({ ok: true, value: { name: label.name?.trim() || null, note: label.note?.trim() || null } }));
+    const named = detailOf('run-a');
+    fake.handle('runs.get', ({ runId }) => ({ ok: true, value: runId === 'run-a' ? { ...named, label: { name: 'baseline', note: 'first try' } } : detailOf(runId) }));
+    fake.listReply = { ok: true, value: { runs: [RUNS[0]!, { ...RUNS[1]!, name: 'baseline', note: 'first try' }, RUNS[2]!] } };
+    await wrapper.get('[data-testid="run-name"]').setValue(' baseline ');
+    await wrapper.get('[data-testid="run-note"]').setValue('first try');
+    await wrapper.get('[data-testid="run-label"]').trigger('submit');
+    await flushPromises();
+    expect(fake.received['runs.label']).toEqual([{ runId: 'run-a', label: { name: ' baseline ', note: 'first try' } }]);
+    expect(wrapper.get('[data-testid="run-detail"] h3').text()).toBe('Run baseline');
+    expect(row(wrapper, 'run-a').text()).toContain('baseline');
+    expect(row(wrapper, 'run-a').get('[data-testid="history-note"]').text()).toBe('first try');
+
+    await row(wrapper, 'run-a').get('[data-testid="compare-check"]').setValue(true);
+    await row(wrapper, 'run-b').get('[data-testid="compare-check"]').setValue(true);
+    await wrapper.get('[data-testid="compare-runs"]').trigger('click');
+    await flushPromises();
+    expect(wrapper.get('#comparison-title').text()).toBe('baseline and run-b');
+  });
+
+  it('deletes a run only after a yes, and forgets it everywhere', async () => {
+    const wrapper = await mountHistory();
+    await row(wrapper, 'run-a').trigger('click');
+    await flushPromises();
+    fake.handle('runs.delete', () => ({ ok: true, value: { deleted: true } }));
+    await wrapper.get('[data-testid="delete-run"]').trigger('click');
+    const dialog = wrapper.get('[data-testid="confirm-delete"]');
+    expect(dialog.text()).toContain('cannot be undone');
+    expect(dialog.text()).toContain('/runs/run-a');
+    // No: nothing happens.
+    await wrapper.get('[data-testid="confirm-delete-no"]').trigger('click');
+    expect(fake.received['runs.delete']).toBeUndefined();
+    expect(wrapper.find('[data-testid="confirm-delete"]').exists()).toBe(false);
+
+    await wrapper.get('[data-testid="delete-run"]').trigger('click');
+    fake.listReply = { ok: true, value: { runs: [RUNS[0]!, RUNS[2]!] } };
+    await wrapper.get('[data-testid="confirm-delete-yes"]').trigger('click');
+    await flushPromises();
+    expect(fake.received['runs.delete']).toEqual([{ runId: 'run-a' }]);
+    expect(wrapper.find('[data-testid="run-detail"]').exists()).toBe(false);
+    expect(wrapper.find('[data-run-id="run-a"]').exists()).toBe(false);
+  });
+
+  it('resumes a stopped run and opens it; a cancelled run shows its best epoch so far', async () => {
+    const cancelledEvents = [started('run-d'), epoch(1, 0.6, 0.5, true, 'run-d'), epoch(2, 0.5, 0.7, true, 'run-d'), epoch(3, 0.45, 0.65, false, 'run-d'), failed('CANCELLED', 'Training was cancelled.', 'run-d')];
+    fake.listReply = { ok: true, value: { runs: [...RUNS, summary('run-d', { status: 'cancelled', testAccuracy: null })] } };
+    fake.handle('runs.get', () => ({ ok: true, value: { ...runDetail('run-d', 'cancelled', cancelledEvents), config: resolveRunConfig({ trainDir: '/data/train', epochs: 10 }) } }));
+    fake.handle('runs.resume', ({ runId }) => ({ ok: true, value: { runId, folder: `/runs/${runId}` } }));
+    const wrapper = await mountHistory();
+    await row(wrapper, 'run-d').trigger('click');
+    await flushPromises();
+    expect(wrapper.get('[data-testid="run-best-so-far"]').text()).toContain('2 (validation accuracy 65.0%)');
+    expect(wrapper.find('[data-testid="run-detail-failure"]').exists()).toBe(false);
+    await wrapper.get('[data-testid="resume-run"]').trigger('click');
+    await flushPromises();
+    expect(fake.received['runs.resume']).toEqual([{ runId: 'run-d' }]);
+    expect([useSession().runId, useSession().view]).toEqual(['run-d', 'run']);
+  });
+
+  it('hides runs that stopped before training until asked', async () => {
+    fake.listReply = { ok: true, value: { runs: [...RUNS, summary('run-e', { status: 'failed', testAccuracy: null, hasCheckpoint: false })] } };
+    const wrapper = await mountHistory();
+    expect(wrapper.find('[data-run-id="run-e"]').exists()).toBe(false);
+    // A failed run that trained stays in sight.
+    expect(wrapper.find('[data-run-id="run-c"]').exists()).toBe(true);
+    await wrapper.get('[data-testid="show-empty-runs"]').setValue(true);
+    expect(wrapper.find('[data-run-id="run-e"]').exists()).toBe(true);
   });
 
   it('says which run could not be compared', async () => {

@@ -1,7 +1,7 @@
 // @vitest-environment happy-dom
 import { flushPromises, mount, type VueWrapper } from '@vue/test-utils';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { resetSession, useSession } from '../../../src-renderer/src/composables/useSession';
+import { markStartedHere, resetSession, useSession } from '../../../src-renderer/src/composables/useSession';
 import { resetTrainForm, useTrainForm } from '../../../src-renderer/src/composables/useTrainForm';
 import { LIVE_APPLY_INTERVAL_MS } from '../../../src-renderer/src/composables/useRun';
 import RunView from '../../../src-renderer/src/views/RunView.vue';
@@ -139,6 +139,16 @@ describe('RunView', () => {
     fake.getReply = { ok: true, value: runDetail(RUN_ID, 'running', [started(), progress('training', 1, 6, 10)]) };
     const wrapper = await mountRunView();
     await wrapper.get('[data-testid="cancel-run"]').trigger('click');
+    // Asked first, saying the run was not started in this window; "Keep training" keeps it.
+    expect(fake.calls.cancel).toBe(0);
+    expect(wrapper.get('[data-testid="confirm-cancel"]').text()).toContain('This run was not started in this window');
+    await wrapper.get('[data-testid="confirm-cancel-no"]').trigger('click');
+    expect(wrapper.find('[data-testid="confirm-cancel"]').exists()).toBe(false);
+    expect(fake.calls.cancel).toBe(0);
+    markStartedHere(RUN_ID);
+    await wrapper.get('[data-testid="cancel-run"]').trigger('click');
+    expect(wrapper.get('[data-testid="confirm-cancel"]').text()).not.toContain('not started in this window');
+    await wrapper.get('[data-testid="confirm-cancel-yes"]').trigger('click');
     expect(fake.calls.cancel).toBe(1);
     expect(wrapper.get('[data-testid="cancel-run"]').text()).toBe('Cancelling…');
     expect(wrapper.get('[data-testid="cancel-run"]').attributes('disabled')).toBeDefined();
@@ -155,8 +165,9 @@ describe('RunView', () => {
     fake.cancelReply = { ok: false, error: { code: 'NOT_FOUND', message: 'No run is running here.' } };
     const wrapper = await mountRunView();
     await wrapper.get('[data-testid="cancel-run"]').trigger('click');
+    await wrapper.get('[data-testid="confirm-cancel-yes"]').trigger('click');
     await flushPromises();
-    expect(wrapper.get('[data-testid="run-error"]').text()).toContain('NOT_FOUND: No run is running here.');
+    expect(wrapper.get('[data-testid="run-error"]').text()).toContain('No run is running here.');
     expect(wrapper.get('[data-testid="cancel-run"]').text()).toBe('Cancel');
   });
 
@@ -182,6 +193,27 @@ describe('RunView', () => {
     expect(wrapper.find('[data-testid="offline-help"]').exists()).toBe(false);
   });
 
+  it('resumes a cancelled run in place: the new start’s events bring it back to running', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    useSession().runId = RUN_ID;
+    fake.getReply = { ok: true, value: runDetail(RUN_ID, 'cancelled', [started(), epoch(1, 0.9, 0.8, true), failed('CANCELLED', 'Training was cancelled.')]) };
+    fake.handle('runs.resume', ({ runId }) => ({ ok: true, value: { runId, folder: `/runs/${runId}` } }));
+    const wrapper = await mountRunView();
+    expect(wrapper.get('[data-testid="run-status"]').text()).toBe('Cancelled');
+    await wrapper.get('[data-testid="resume-run"]').trigger('click');
+    await flushPromises();
+    expect(fake.received['runs.resume']).toEqual([{ runId: RUN_ID }]);
+    expect(wrapper.get('[data-testid="resume-run"]').text()).toBe('Resuming…');
+    const again = started();
+    if (again.event === 'run.started') again.payload.attempt = 2;
+    fake.emitRun(again);
+    fake.emitRun(progress('training', 1, 2, 5));
+    await liveEventsApplied();
+    expect(wrapper.get('[data-testid="run-status"]').text()).toBe('Running');
+    expect(wrapper.find('[data-testid="resume-run"]').exists()).toBe(false);
+    expect(wrapper.find('[data-testid="run-cancelled"]').exists()).toBe(false);
+  });
+
   it('shows a failed run with its code and message', async () => {
     useSession().runId = RUN_ID;
     fake.getReply = { ok: true, value: runDetail(RUN_ID, 'running', [started(), progress('training', 1, 6, 10), batch(1, 1, 1.1)]) };
@@ -189,7 +221,7 @@ describe('RunView', () => {
     fake.emitRun(failed('OUT_OF_MEMORY', 'The backend ran out of memory at batch 2 (batch size 64).'));
     await flushPromises();
     expect(wrapper.get('[data-testid="run-status"]').text()).toBe('Failed');
-    expect(wrapper.get('[data-testid="run-failure"]').text()).toBe('OUT_OF_MEMORY: The backend ran out of memory at batch 2 (batch size 64).');
+    expect(wrapper.get('[data-testid="run-failure"]').text()).toBe('The backend ran out of memory at batch 2 (batch size 64).');
     expect(wrapper.find('[data-testid="cancel-run"]').exists()).toBe(false);
     expect(wrapper.find('[data-testid="run-progress"]').exists()).toBe(false);
   });
