@@ -3,8 +3,9 @@
  * watched and the screen on show. One reactive object per window (module state), so every view
  * reads and writes the same choices; the engine keeps everything else.
  *
- * The choices (not the scan, which the engine redoes in seconds) are kept in the tab's
- * sessionStorage, so a reload — or a browser tab reconnecting — comes back to the same run and screen.
+ * The choices are kept in the tab's sessionStorage, so a reload — or a browser tab reconnecting —
+ * comes back to the same run and screen; the scan and the training form are remembered per data
+ * folder (folderMemory.ts).
  */
 import { reactive, watch } from 'vue';
 import type { ScanSummaryData } from '../../../src-main/common/contract';
