@@ -200,7 +200,7 @@ describe('browser mode, end to end', () => {
     await page.goto(serve.url);
     expect(new URL(page.url()).search).toBe('');
     await byTestId('engine-badge').waitFor();
-    await waitFor('the backend name', async () => /wasm|cpu|tensorflow/i.test((await byTestId('engine-backend').textContent()) ?? ''));
+    await waitFor('where the work runs', async () => /CPU|GPU/.test((await byTestId('engine-device').textContent()) ?? ''));
   });
 
   it('chooses the sample through the folder browser and reads the scan report', async () => {
