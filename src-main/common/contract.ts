@@ -636,21 +636,21 @@ function describeIssues(error: z.ZodError): string {
 function validate<T>(schema: z.ZodType, value: unknown, what: string, code: ErrorData['code']): Validation<T> {
   const parsed = schema.safeParse(value);
   if (parsed.success) return { ok: true, value: parsed.data as T };
-  return { ok: false, error: { code, message: `${what} the contract: ${describeIssues(parsed.error)}` } };
+  return { ok: false, error: { code, message: `${what}: ${describeIssues(parsed.error)}` } };
 }
 
-/** Checks what a caller sent; a mismatch is the caller's fault (BAD_INPUT). */
+/** Checks what a caller sent; a mismatch is the caller's fault (BAD_INPUT), said as the values it refuses. */
 export function validateParams<C extends CallName>(call: C, raw: unknown): Validation<CallParams<C>> {
-  return validate(CALLS[call].params, raw, `The parameters of '${call}' do not match`, 'BAD_INPUT');
+  return validate(CALLS[call].params, raw, 'Not accepted', 'BAD_INPUT');
 }
 
 /** Checks what an implementation returned; a mismatch is our bug (INTERNAL). */
 export function validateResult<C extends CallName>(call: C, raw: unknown): Validation<CallResult<C>> {
-  return validate(CALLS[call].result, raw, `The result of '${call}' does not match`, 'INTERNAL');
+  return validate(CALLS[call].result, raw, `The result of '${call}' does not match the contract`, 'INTERNAL');
 }
 
 export function validateEventPayload<E extends EventName>(event: E, raw: unknown): Validation<EventPayload<E>> {
-  return validate(EVENTS[event].payload, raw, `The payload of '${event}' does not match`, 'INTERNAL');
+  return validate(EVENTS[event].payload, raw, `The payload of '${event}' does not match the contract`, 'INTERNAL');
 }
 
 const replySchema = z.union([

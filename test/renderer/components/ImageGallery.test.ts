@@ -71,11 +71,11 @@ describe('ImageGallery', () => {
     wrapper.unmount();
   });
 
-  it('shows any other failure with its code', async () => {
+  it('shows any other failure with its message', async () => {
     const { wrapper } = setup({ ok: false, error: { code: 'IO', message: 'The run folder cannot be read.' } });
     await flushPromises();
     const error = wrapper.get('[data-testid="gallery-error"]');
-    expect(error.text()).toContain('Could not load the images (IO).');
+    expect(error.text()).toContain('Could not load the images.');
     expect(error.text()).toContain('The run folder cannot be read.');
     wrapper.unmount();
   });
