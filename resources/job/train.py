@@ -147,11 +147,11 @@ def learning_rate_at(step, schedule, lr, total_steps):
 # Images: decoded as the workbench decodes them, and torchvision's transforms on PIL images, which
 # the workbench's resampler reproduces bit for bit.
 # ----------------------------------------------------------------------------------------------
+# SRGB and load_rgb are the model card's own (export/modelCard.ts), kept identical by a unit test.
 SRGB = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
 
-
 def load_rgb(path):
-    # EXIF orientation applied, embedded ICC profile -> sRGB (perceptual), alpha dropped, 8-bit RGB.
+    # As the workbench decodes: EXIF orientation applied, embedded ICC profile -> sRGB (perceptual), alpha dropped.
     image = Image.open(path)
     icc = image.info.get("icc_profile")
     image = ImageOps.exif_transpose(image)
@@ -197,22 +197,22 @@ class Images(torch.utils.data.Dataset):
 # safetensors without the safetensors package: 8-byte little-endian header length, JSON header
 # (dtype, shape, data_offsets, string __metadata__), raw little-endian tensor bytes.
 # ----------------------------------------------------------------------------------------------
-DTYPES = {"F32": torch.float32, "F64": torch.float64, "I64": torch.int64, "F16": torch.float16, "BF16": torch.bfloat16}
-
-
-def read_safetensors(path):
+# load_safetensors is the model card's own (export/modelCard.ts), kept identical by a unit test.
+def load_safetensors(path):
+    # The safetensors layout: 8-byte little-endian header length, JSON header, raw tensor bytes.
     with open(path, "rb") as f:
         data = f.read()
     (n,) = struct.unpack("<Q", data[:8])
     header = json.loads(data[8 : 8 + n])
+    dtypes = {"F32": torch.float32, "I64": torch.int64}
     state = {}
     for name, info in header.items():
         if name == "__metadata__":
             continue
         start, end = info["data_offsets"]
         raw = bytearray(data[8 + n + start : 8 + n + end])
-        state[name] = torch.frombuffer(raw, dtype=DTYPES[info["dtype"]]).reshape(info["shape"]).clone() if raw else torch.zeros(info["shape"], dtype=DTYPES[info["dtype"]])
-    return state
+        state[name] = torch.frombuffer(raw, dtype=dtypes[info["dtype"]]).reshape(info["shape"]).clone()
+    return state, header.get("__metadata__", {})
 
 
 def safetensors_bytes(state, metadata):
@@ -251,7 +251,7 @@ def sha256_of(path):
 
 def load_start_weights(path):
     if path.endswith(".safetensors"):
-        return read_safetensors(path)
+        return load_safetensors(path)[0]
     state = torch.load(path, map_location="cpu", weights_only=True)
     return state.get("state_dict", state) if isinstance(state, dict) else state
 

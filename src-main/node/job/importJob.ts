@@ -71,7 +71,8 @@ function refuse(message: string): never {
 function issuesOf(error: z.ZodError): string {
   return error.issues
     .slice(0, 3)
-    .map((issue) => `${issue.path.join('.') || 'the whole'}: ${issue.message}`)
+    // An event's fields are named as metrics.jsonl has them, not as the { event, payload } record does.
+    .map((issue) => `${(issue.path[0] === 'payload' ? issue.path.slice(1) : issue.path).join('.') || 'the whole'}: ${issue.message}`)
     .join('; ');
 }
 
