@@ -97,7 +97,7 @@ async function checkDestination(out: string, force: boolean): Promise<'absent' |
     .then((text) => (JSON.parse(text) as { format?: unknown }).format === JOB_FORMAT)
     .catch(() => false);
   if (!isJob) throw new WorkbenchError('ALREADY_EXISTS', `${out} is not empty and holds no job; choose an empty or new folder.`);
-  if (!force) throw new WorkbenchError('ALREADY_EXISTS', `${out} already holds a job; choose another folder, or replace it (--force).`);
+  if (!force) throw new WorkbenchError('ALREADY_EXISTS', `${out} already holds a job; choose another folder, or replace the earlier job.`);
   return 'job';
 }
 
