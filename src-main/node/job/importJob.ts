@@ -21,7 +21,7 @@ import { EPOCH_FILE_PATTERN, PREDICTIONS_FOLDER, TEST_FILE, epochPredictionsSche
 import { CHECKPOINT_CONTENT } from '../train/runFolder';
 import { parseSafetensors } from '../weights/safetensors';
 import { assertCheckpointFits } from '../weights/torchvisionWeights';
-import { JOB_FILES, runFolderConfigSchema } from './jobFormat';
+import { JOB_FILES, JOB_FORMAT, runFolderConfigSchema } from './jobFormat';
 
 /** Size caps, checked before a file is read. */
 export const IMPORT_LIMITS = {
@@ -183,7 +183,9 @@ function relocated(record: RunEventRecord, folder: string): Record<string, unkno
 export async function importJob(chosen: string, options: ImportJobOptions = {}): Promise<ImportJobResult> {
   const source = await runFolderIn(chosen);
   const configBytes = (await readInside(source, 'config.json', IMPORT_LIMITS.json, true)) as Uint8Array;
-  const parsedConfig = runFolderConfigSchema.safeParse(parseJson(configBytes, 'config.json'));
+  const configValue = parseJson(configBytes, 'config.json');
+  if ((configValue as { format?: unknown } | null)?.format === JOB_FORMAT) refuse(`${chosen} is a job that has not been run yet (it has no ${JOB_FILES.run} folder): start it with launch.sh first, as its README describes`);
+  const parsedConfig = runFolderConfigSchema.safeParse(configValue);
   if (!parsedConfig.success) refuse(`config.json is not a run's configuration: ${issuesOf(parsedConfig.error)}`);
   const { id, config, facts } = parsedConfig.data;
   const classes = facts.classes;

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../../src-main/node/engine/backend';
 import { IMPORT_LIMITS, importJob } from '../../../src-main/node/job/importJob';
+import { JOB_FORMAT } from '../../../src-main/node/job/jobFormat';
 import { Workbench } from '../../../src-main/node/service/workbench';
 import type { RunReport } from '../../../src-main/node/train/trainer';
 import { runCliInProcess } from '../../support/runCliInProcess';
@@ -88,6 +89,13 @@ describe('importJob', () => {
     const lines = (await readFile(path.join(unfinished.runDir, 'metrics.jsonl'), 'utf8')).trim().split('\n');
     await writeFile(path.join(unfinished.runDir, 'metrics.jsonl'), `${lines.slice(0, -1).join('\n')}\n`);
     expect(await refusal(unfinished.job, unfinished.runsRoot)).toMatch(/has not finished/);
+  });
+
+  it('says so when the job has not been run yet', async () => {
+    const { job, runsRoot } = await jobCopy();
+    await rm(path.join(job, 'run'), { recursive: true });
+    await writeFile(path.join(job, 'config.json'), JSON.stringify({ format: JOB_FORMAT, id: 'x' }));
+    expect(await refusal(job, runsRoot)).toMatch(/has not been run yet .*start it with launch.sh first/);
   });
 
   it('refuses a missing or broken checkpoint', async () => {
