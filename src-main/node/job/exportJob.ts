@@ -11,7 +11,7 @@
  * The folder is written beside its destination and renamed into place, so it is whole or absent.
  */
 import { randomBytes } from 'node:crypto';
-import { copyFile, mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { WorkbenchError } from '../../common/errors';
 import { resolveRunConfig, type RunConfig, type RunConfigInput } from '../../common/runConfig';
@@ -78,7 +78,11 @@ function jobId(config: RunConfig): string {
 
 async function configOf(options: ExportJobOptions): Promise<RunConfig> {
   if ((options.run === undefined) === (options.config === undefined)) throw new WorkbenchError('BAD_INPUT', 'Give either a run or a configuration to export as a job, not both or neither.');
-  if (options.run !== undefined) return (await openRunFolder(options.run, options.runsRoot ?? runsFolder())).config;
+  if (options.run !== undefined) {
+    const { config, facts } = await openRunFolder(options.run, options.runsRoot ?? runsFolder());
+    // A run that could not have its ImageNet weights trained from random initialisation: so does its job.
+    return facts.weightsSource === 'none' ? { ...config, weights: 'none' } : config;
+  }
   try {
     return resolveRunConfig(options.config as RunConfigInput);
   } catch (error) {
@@ -171,7 +175,10 @@ export async function exportJob(options: ExportJobOptions): Promise<ExportJobRes
     };
     await writeFileAtomic(path.join(staging, JOB_FILES.config), `${JSON.stringify(job, null, 2)}\n`);
     await writeFileAtomic(path.join(staging, JOB_FILES.split), JSON.stringify(split));
-    for (const name of JOB_FILES.templates) await copyFile(path.join(JOB_TEMPLATE_FOLDER, name), path.join(staging, name));
+    for (const name of JOB_FILES.templates) {
+      // Read and written rather than copied: in the packaged app the templates sit inside the asar archive.
+      await writeFile(path.join(staging, name), await readFile(path.join(JOB_TEMPLATE_FOLDER, name)), { mode: name.endsWith('.md') || name.endsWith('.txt') ? 0o644 : 0o755 });
+    }
     if (existing === 'absent') {
       await rename(staging, out);
     } else {
