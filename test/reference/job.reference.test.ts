@@ -81,6 +81,7 @@ describe('a run as a torchrun job', () => {
     const rows = jsonLines(predicted.stdout).filter((line) => 'top' in line) as { file: string; top: { label: string }[] }[];
     const correct = rows.filter((row) => row.top[0]?.label === path.basename(path.dirname(row.file))).length;
     expect(rows.length).toBe(job.images.test);
+    console.log(`job on 2 processes: test accuracy ${imported.testAccuracy}; predict --model on its checkpoint: ${correct / rows.length}`);
     expect(correct / rows.length).toBe(imported.testAccuracy);
 
     // Image by image, too: the job's per-image test results are the workbench's predictions.
