@@ -384,6 +384,39 @@ export const CALLS = {
     }),
     result: z.strictObject({ labels: z.array(z.string()), predictions: z.array(filePredictionSchema) }),
   }),
+  'jobs.export': defineCall({
+    description: 'Writes a folder that trains a run (or a configuration) with PyTorch under torchrun, on a cluster: script, launch lines, settings, splits and starting weights.',
+    params: z
+      .strictObject({
+        /** The run whose settings the job trains; or `config`, the Train screen's settings. */
+        runId: runIdSchema.optional(),
+        config: runConfigSchema.optional(),
+        /** The job folder: new, empty, or (with force) an earlier job. */
+        out: absolutePathSchema,
+        force: z.boolean().optional(),
+      })
+      .refine((p) => (p.runId === undefined) !== (p.config === undefined), 'give either runId or config'),
+    result: z.strictObject({
+      folder: z.string(),
+      id: z.string(),
+      files: z.array(z.string()),
+      images: z.strictObject({ train: z.number().int(), validation: z.number().int(), test: z.number().int().nullable() }),
+      /** The starting weights copied into the job. */
+      weights: z.strictObject({ file: z.string(), source: z.string(), sha256: z.string(), bytes: z.number().int() }),
+    }),
+  }),
+  'jobs.import': defineCall({
+    description: 'Checks a finished cluster job (or a run folder) and adds it to the runs folder as a run.',
+    params: z.strictObject({ folder: absolutePathSchema }),
+    result: z.strictObject({
+      runId: z.string(),
+      folder: z.string(),
+      epochsRun: z.number().int(),
+      validationAccuracy: z.number().nullable(),
+      testAccuracy: z.number().nullable(),
+      files: z.array(z.string()),
+    }),
+  }),
   'weights.download': defineCall({
     description: 'Fetches torchvision’s ImageNet checkpoint into the weights folder (progress as weights.progress events).',
     params: z.strictObject({ depth: resnetDepthSchema, variant: weightsVariantSchema.optional() }),

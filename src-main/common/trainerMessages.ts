@@ -46,6 +46,10 @@ export const modelJobSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('export'), folder: z.string().min(1), format: exportFormatSchema, out: z.string().min(1), force: z.boolean() }),
   /** Which engine and provider runs frozen forward passes here (loads ONNX Runtime, probes providers). */
   z.strictObject({ kind: z.literal('inference') }),
+  /** Writes a cluster job folder for a run (its folder) or a configuration. */
+  z.strictObject({ kind: z.literal('jobExport'), run: z.string().min(1).optional(), config: runConfigSchema.optional(), out: z.string().min(1), force: z.boolean() }),
+  /** Checks a finished job's files (hostile input) and adds it as a run. */
+  z.strictObject({ kind: z.literal('jobImport'), folder: z.string().min(1) }),
   /** Parses a checkpoint file (hostile input) and says which ResNet it holds: weights.import's check. */
   z.strictObject({ kind: z.literal('inspect'), file: z.string().min(1) }),
 ]);

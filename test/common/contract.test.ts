@@ -232,6 +232,7 @@ describe('the engine calls', () => {
       status: 'running',
       events: [{ event: 'run.progress', payload: { runId: 'r', phase: 'scanning', done: 1, total: 2, etaSeconds: null } }],
       report: null,
+      label: { name: null, note: null },
     };
     expect(validateResult('runs.get', reply).ok).toBe(true);
     const wrongPayload = { ...reply, events: [{ event: 'run.progress', payload: { runId: 'r', phase: 'dreaming', done: 1, total: 2, etaSeconds: null } }] };

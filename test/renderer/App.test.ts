@@ -31,8 +31,8 @@ describe('App', () => {
   it('shows the active backend and what it allows, with the skipped backends', async () => {
     const wrapper = mount(App);
     await flushPromises();
-    expect(wrapper.get('[data-testid="engine-backend"]').text()).toBe('wasm');
-    expect(wrapper.get('[data-testid="engine-allows"]').text()).toContain('fine-tuning falls back to the slow cpu backend');
+    expect(wrapper.get('[data-testid="engine-device"]').text()).toBe('the CPU');
+    expect(wrapper.get('[data-testid="engine-allows"]').text()).toContain('fine-tuning works but is slow on this computer');
     expect(wrapper.get('[data-testid="engine-skipped"]').text()).toContain('tensorflow: not installed');
     expect(wrapper.find('[role="alert"]').exists()).toBe(false);
     // The desktop app's engine is always there: no connection banner.

@@ -6,6 +6,7 @@ import { WorkbenchError, toErrorData } from '../../common/errors';
 import { registerDemo } from './commands/demo';
 import { registerExport } from './commands/export';
 import { registerInfo } from './commands/info';
+import { registerJob } from './commands/job';
 import { registerPredict } from './commands/predict';
 import { registerScan } from './commands/scan';
 import { registerServe } from './commands/serve';
@@ -33,6 +34,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerPredict(program, ctx);
   registerExport(program, ctx);
   registerWeights(program, ctx);
+  registerJob(program, ctx);
   registerServe(program, ctx);
   registerDemo(program, ctx);
   // Sub-commands inherit the error handling above.

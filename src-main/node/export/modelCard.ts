@@ -14,7 +14,7 @@ export type ExportFormat = (typeof EXPORT_FORMATS)[number];
  * Little CMS), alpha dropped. `Image.open(p).convert("RGB")` alone does neither, and a rotated
  * wide-gamut phone photo then gives other pixels than the ones the model was trained on.
  */
-const PYTHON_LOAD_RGB = `SRGB = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
+export const PYTHON_LOAD_RGB = `SRGB = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
 
 def load_rgb(path):
     # As the workbench decodes: EXIF orientation applied, embedded ICC profile -> sRGB (perceptual), alpha dropped.
@@ -48,7 +48,7 @@ def report(paths, logits):
         print(json.dumps({"file": path, "top": [{"label": LABELS[i], "probability": float(p[i])} for i in top]}))`;
 }
 
-const SAFETENSORS_LOADER = `def load_safetensors(path):
+export const SAFETENSORS_LOADER = `def load_safetensors(path):
     # The safetensors layout: 8-byte little-endian header length, JSON header, raw tensor bytes.
     with open(path, "rb") as f:
         data = f.read()

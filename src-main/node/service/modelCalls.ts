@@ -18,6 +18,7 @@ import { inferenceEngineHere, type InferenceEngineUsed } from '../engine/frozenN
 import type { ExportFormat } from '../export/modelCard';
 import { inspectCheckpointFile, type CheckpointInspection } from '../weights/weightsStore';
 import type { PathChecker } from './pathPolicy';
+import { runJobCall } from './jobCalls';
 
 // The contract's formats and the exporter's must be the same list, in both directions.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
@@ -93,12 +94,20 @@ async function classifyUploads(loaded: LoadedModel, images: Extract<ModelJob, { 
   }
 }
 
-export type ModelJobResult = CallResult<'models.export'> | CallResult<'models.predict'> | CallResult<'models.classify'> | CheckpointInspection | InferenceEngineUsed;
+export type ModelJobResult =
+  | CallResult<'models.export'>
+  | CallResult<'models.predict'>
+  | CallResult<'models.classify'>
+  | CallResult<'jobs.export'>
+  | CallResult<'jobs.import'>
+  | CheckpointInspection
+  | InferenceEngineUsed;
 
 /** Does a prepared job's compute, in whichever process runs it. */
 export async function runModelJob(job: ModelJob, options: ModelJobOptions): Promise<ModelJobResult> {
   // Parsing needs no compute backend (and its start-up would only delay the answer).
   if (job.kind === 'inspect') return inspectCheckpointFile(job.file);
+  if (job.kind === 'jobExport' || job.kind === 'jobImport') return runJobCall(job, options);
   await initBackend();
   switch (job.kind) {
     case 'export': {

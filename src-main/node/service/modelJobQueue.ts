@@ -37,6 +37,9 @@ export const DEFAULT_JOB_TIMEOUTS_MS: Readonly<Record<ModelJob['kind'], number>>
   inspect: 60_000,
   // Loading ONNX Runtime and probing each GPU provider (each probe has its own 20 s limit).
   inference: 2 * 60_000,
+  // Scanning a large image folder and copying a ResNet-152's weights; reading a job's checkpoints.
+  jobExport: 15 * 60_000,
+  jobImport: 10 * 60_000,
 };
 
 /** An idle worker is ended after this long without a job. */

@@ -39,6 +39,7 @@ import { assertClassLinksAllowed } from '../dataset/imageFolderListing';
 import { scanDataset } from './datasetScan';
 import { cellImages } from './cellImages';
 import { browseFiles } from './fileBrowser';
+import { prepareJobExport, prepareJobImport } from './jobCalls';
 import { prepareClassify, prepareExport, preparePredict, runModelJob } from './modelCalls';
 import { modelCatalog } from './modelCatalog';
 import { pathChecker, type PathChecker, type PathPolicy } from './pathPolicy';
@@ -162,6 +163,8 @@ export class Workbench {
       'images.thumbnails': (params) => thumbnails(params, this.paths),
       'models.classify': async (params) => (await this.modelJob(await prepareClassify(params, this.paths, runFolder))) as CallResult<'models.classify'>,
       'runs.images': async (params) => cellImages(await runFolder(params.runId), params),
+      'jobs.export': async (params) => (await this.modelJob(await prepareJobExport(params, this.paths, runFolder))) as CallResult<'jobs.export'>,
+      'jobs.import': async (params) => (await this.modelJob(await prepareJobImport(params, this.paths))) as CallResult<'jobs.import'>,
     };
   }
 

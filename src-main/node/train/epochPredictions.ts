@@ -11,10 +11,10 @@ import { WorkbenchError } from '../../common/errors';
 import { writeFileAtomic } from '../io/atomicWrite';
 import type { ImageScores } from './evaluation';
 
-const FOLDER = 'predictions';
-const FILE_PATTERN = /^epoch-(\d+)\.json$/;
+export const PREDICTIONS_FOLDER = 'predictions';
+export const EPOCH_FILE_PATTERN = /^epoch-(\d+)\.json$/;
 
-const epochPredictionsSchema = z.strictObject({
+export const epochPredictionsSchema = z.strictObject({
   epoch: z.number().int().min(1),
   split: z.enum(['test', 'validation']),
   labels: z.array(z.string()),
@@ -26,13 +26,13 @@ const epochPredictionsSchema = z.strictObject({
 export type EpochPredictions = z.output<typeof epochPredictionsSchema>;
 
 function fileOf(folder: string, epoch: number): string {
-  return path.join(folder, FOLDER, `epoch-${String(epoch).padStart(4, '0')}.json`);
+  return path.join(folder, PREDICTIONS_FOLDER, `epoch-${String(epoch).padStart(4, '0')}.json`);
 }
 
 async function storedEpochs(folder: string): Promise<number[]> {
-  const names = await readdir(path.join(folder, FOLDER)).catch(() => [] as string[]);
+  const names = await readdir(path.join(folder, PREDICTIONS_FOLDER)).catch(() => [] as string[]);
   return names.flatMap((name) => {
-    const match = FILE_PATTERN.exec(name);
+    const match = EPOCH_FILE_PATTERN.exec(name);
     return match ? [Number(match[1])] : [];
   });
 }
@@ -56,14 +56,14 @@ export async function writeEpochPredictions(
     // Four significant digits are all a gallery shows, and they halve the file.
     confidence: scores.confidence.map((c) => Number(c.toPrecision(4))),
   };
-  await mkdir(path.join(folder, FOLDER), { recursive: true });
+  await mkdir(path.join(folder, PREDICTIONS_FOLDER), { recursive: true });
   await writeFileAtomic(fileOf(folder, epoch), JSON.stringify(record));
   for (const stale of await storedEpochs(folder)) {
     if (stale !== epoch && stale !== bestEpoch) await rm(fileOf(folder, stale), { force: true });
   }
 }
 
-const TEST_FILE = 'test.json';
+export const TEST_FILE = 'test.json';
 
 /**
  * The test folder's per-image results: scored once, on the kept model (`epoch` is the kept epoch).
@@ -79,13 +79,13 @@ export async function writeTestPredictions(folder: string, epoch: number, labels
     predicted: scores.predicted,
     confidence: scores.confidence.map((c) => Number(c.toPrecision(4))),
   };
-  await mkdir(path.join(folder, FOLDER), { recursive: true });
-  await writeFileAtomic(path.join(folder, FOLDER, TEST_FILE), JSON.stringify(record));
+  await mkdir(path.join(folder, PREDICTIONS_FOLDER), { recursive: true });
+  await writeFileAtomic(path.join(folder, PREDICTIONS_FOLDER, TEST_FILE), JSON.stringify(record));
 }
 
 /** The test folder's per-image results, or undefined when the run has none (no test folder, or not finished). */
 export async function readTestPredictions(folder: string): Promise<EpochPredictions | undefined> {
-  const text = await readFile(path.join(folder, FOLDER, TEST_FILE), 'utf8').catch(() => undefined);
+  const text = await readFile(path.join(folder, PREDICTIONS_FOLDER, TEST_FILE), 'utf8').catch(() => undefined);
   if (text === undefined) return undefined;
   const parsed = epochPredictionsSchema.safeParse(JSON.parse(text));
   return parsed.success ? parsed.data : undefined;

@@ -262,7 +262,7 @@ export type ImportWeightsResult =
   | (ImportCommon & { kind: 'pretrained'; weights: PretrainedWeights })
   | (ImportCommon & { kind: 'imported'; sidecarPath: string });
 
-async function sha256OfFile(file: string): Promise<string> {
+export async function sha256OfFile(file: string): Promise<string> {
   const hash = createHash('sha256');
   for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
   return hash.digest('hex');
@@ -272,7 +272,7 @@ async function sha256OfFile(file: string): Promise<string> {
  * Copies `source` to `dest` atomically: a temp file in the destination folder, fsynced, checked
  * against `sha256` (so what is stored is what was verified), then renamed into place.
  */
-async function copyFileAtomic(source: string, dest: string, sha256: string): Promise<void> {
+export async function copyFileAtomic(source: string, dest: string, sha256: string): Promise<void> {
   const temp = path.join(path.dirname(dest), `.${path.basename(dest)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
   try {
     await copyFile(source, temp, fsConstants.COPYFILE_EXCL);

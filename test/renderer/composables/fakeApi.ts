@@ -83,6 +83,7 @@ export function createFakeApi(): FakeApi {
     dataset: { scan: unused },
     files: { browse: unused },
     images: { thumbnails: unused },
+    jobs: { export: unused, import: unused },
     runs: {
       start: unused,
       images: unused,
