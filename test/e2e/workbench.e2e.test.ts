@@ -18,6 +18,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { serializeTorchZip } from '../../src-main/node/weights/torchPth';
 import { formulaStateDict } from '../support/formulaWeights';
+import { unusedLocalPort } from '../support/httpFixtureServer';
 import { launchChromium } from './support/chromium';
 import { startServe, type ServeProcess } from './support/serveProcess';
 
@@ -163,7 +164,9 @@ beforeAll(async () => {
   // A checkpoint of the user's own to import (formula weights in torchvision's ResNet-18 layout, as .pth).
   await mkdir(path.join(dataRoot, 'checkpoints'));
   await writeFile(path.join(dataRoot, 'checkpoints', 'my-resnet18.pth'), serializeTorchZip(formulaStateDict(18, 1000)));
-  serve = await startServe({ dataRoots: [dataRoot], appData, token: TOKEN });
+  // Offline, as a lab is: the weights server is a port nobody listens on.
+  const offline = `http://127.0.0.1:${await unusedLocalPort()}/models`;
+  serve = await startServe({ dataRoots: [dataRoot], appData, token: TOKEN, env: { RESNET_WORKBENCH_WEIGHTS_URL: offline } });
   browser = await launchChromium();
   context = await browser.newContext({ viewport: { width: 1360, height: 900 } });
   page = await context.newPage();
@@ -221,6 +224,10 @@ describe('browser mode, end to end', () => {
     expect(await byTestId('total-train').textContent()).toContain('400');
     await byTestId('class-thumbnails').locator('img').first().waitFor({ timeout: 60_000 });
     await screenshot('data');
+    // A reload keeps the folders and their report.
+    await page.reload();
+    await byTestId('scan-report').waitFor({ timeout: 30_000 });
+    expect(await byTestId('train-dir-input').inputValue()).toBe(path.join(dataRoot, 'fashion', 'train'));
   });
 
   it('refuses a folder outside the data roots, saying which roots are allowed', async () => {
@@ -229,6 +236,35 @@ describe('browser mode, end to end', () => {
     await byTestId('scan-error').waitFor();
     expect(await byTestId('scan-error').textContent()).toContain(dataRoot);
     await byTestId('train-dir-input').fill(path.join(dataRoot, 'fashion', 'train'));
+  });
+
+  it('offline, says before Start that the ImageNet weights cannot be had; imports a file from there, then chooses random initialisation', async () => {
+    await goTo('train');
+    await byTestId('weights-offline').waitFor({ timeout: 30_000 });
+    expect(await byTestId('weights-offline').textContent()).toContain('ResNet-18’s ImageNet weights are not on this computer, and they cannot be downloaded from here.');
+    expect(await byTestId('weights-offline').textContent()).toContain(`into one of its data folders (${dataRoot}`);
+    expect(await byTestId('start-run').isDisabled()).toBe(true);
+    expect(await byTestId('start-blocked').textContent()).toContain('cannot be downloaded from here');
+    await screenshot('train-offline');
+    // The form is remembered for this data folder across a reload.
+    await fillField('epochs', '7');
+    await page.waitForTimeout(300);
+    await page.reload();
+    await goTo('train');
+    await expect.poll(() => byTestId('field-epochs').inputValue(), { timeout: 30_000 }).toBe('7');
+
+    await byTestId('weights-offline-import').click();
+    const browserDialog = byTestId('folder-browser');
+    await browserDialog.waitFor();
+    await browserDialog.locator(`[data-testid="browser-entry"][data-name="${dataRoot}"]`).click();
+    await browserDialog.locator('[data-testid="browser-entry"][data-name="checkpoints"]').click();
+    await browserDialog.locator('[data-testid="browser-entry"][data-name="my-resnet18.pth"]').click();
+    await byTestId('weights-import-result').waitFor({ timeout: 60_000 });
+    expect(await byTestId('weights-file').isChecked()).toBe(true);
+    expect(await byTestId('start-run').isDisabled()).toBe(false);
+    await byTestId('weights-none').check();
+    expect(await byTestId('weights-none-notice').textContent()).toContain('expect poor accuracy');
+    expect(await byTestId('start-run').isDisabled()).toBe(false);
   });
 
   it('trains a short ResNet-18 run and shows it live: charts, matrix, per-class table, gallery', async () => {
@@ -276,7 +312,12 @@ describe('browser mode, end to end', () => {
   it('cancels a run; catches up with a running one after a reload; a second tab sees it and can cancel it', async () => {
     await startRun(1000);
     await waitFor('batches of the long run', async () => (await chartPoints('chart-batch-loss')) > 0);
+    // Cancel asks first.
     await byTestId('cancel-run').click();
+    await byTestId('confirm-cancel').waitFor();
+    expect(await byTestId('confirm-cancel').textContent()).not.toContain('not started in this window');
+    await screenshot('confirm-cancel');
+    await byTestId('confirm-cancel-yes').click();
     await waitFor('the run to read cancelled', async () => (await runStatus()).includes('cancelled'), 60_000);
 
     await startRun(1000);
@@ -298,6 +339,9 @@ describe('browser mode, end to end', () => {
     await secondHeader.waitFor({ timeout: 30_000 });
     expect(runIdIn(await secondHeader.textContent())).toBe(shownHere);
     await second.locator('[data-testid="cancel-run"]').click();
+    // This tab did not start it, and says so.
+    expect(await second.locator('[data-testid="confirm-cancel"]').textContent()).toContain('not started in this window');
+    await second.locator('[data-testid="confirm-cancel-yes"]').click();
     await second.locator('[data-testid="run-status"].cancelled').waitFor({ timeout: 60_000 });
     await waitFor('the first tab to hear of the cancel', async () => (await runStatus()).includes('cancelled'), 30_000);
     await second.close();
@@ -338,14 +382,45 @@ describe('browser mode, end to end', () => {
     await screenshot('try-it');
   });
 
-  it('lists the runs and compares two', async () => {
+  it('names a run, resumes a cancelled one, deletes one, and compares two with their final figures', async () => {
     await goTo('history');
+    // The first cancelled run may have stopped before its first epoch: such runs are hidden until asked for.
+    if ((await byTestId('show-empty-runs').count()) > 0) await byTestId('show-empty-runs').check();
     await expect.poll(() => byTestId('history-row').count(), { timeout: 30_000 }).toBe(3);
-    const checks = byTestId('compare-check');
-    await checks.nth(0).check();
-    await checks.nth(2).check();
+    const row = (runId: string) => page.locator(`[data-testid="history-row"][data-run-id="${runId}"]`);
+    await row(finishedRunId).click();
+    await byTestId('run-name').fill('fashion baseline');
+    await byTestId('run-note').fill('12 epochs, 32 px, random weights');
+    await byTestId('run-label-save').click();
+    await expect.poll(async () => (await row(finishedRunId).textContent()) ?? '').toContain('fashion baseline');
+
+    // The other two were cancelled: resume the newest, see it run again, cancel it.
+    const ids = await byTestId('history-row').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-run-id') ?? ''));
+    const [newest, oldest] = ids.filter((id) => id !== finishedRunId);
+    await row(newest!).click();
+    await byTestId('resume-run').click();
+    await byTestId('run-header').waitFor();
+    await waitFor('the resumed run to run', async () => (await runStatus()).includes('running'), 60_000);
+    await byTestId('cancel-run').click();
+    await byTestId('confirm-cancel-yes').click();
+    await waitFor('the resumed run to read cancelled', async () => (await runStatus()).includes('cancelled'), 60_000);
+
+    await goTo('history');
+    if ((await byTestId('show-empty-runs').count()) > 0) await byTestId('show-empty-runs').check();
+    await row(oldest!).click();
+    await byTestId('delete-run').click();
+    await byTestId('confirm-delete').waitFor();
+    await screenshot('confirm-delete');
+    await byTestId('confirm-delete-yes').click();
+    await expect.poll(() => row(oldest!).count(), { timeout: 30_000 }).toBe(0);
+    expect(await stat(path.join(appData, 'runs', oldest!)).catch(() => undefined)).toBeUndefined();
+
+    await row(finishedRunId).locator('[data-testid="compare-check"]').check();
+    await row(newest!).locator('[data-testid="compare-check"]').check();
     await byTestId('compare-runs').click();
     await byTestId('compare-chart').waitFor();
+    expect(await byTestId('comparison').textContent()).toContain('fashion baseline and');
+    await expect.poll(() => byTestId('compare-figure-row').count()).toBeGreaterThan(3);
     await screenshot('history');
   });
 

@@ -18,10 +18,10 @@ export interface ServeProcess {
 
 const BIN = fileURLToPath(new URL('../../../src-main/node/cli/bin.mjs', import.meta.url));
 
-export async function startServe(options: { dataRoots: string[]; appData: string; token: string }): Promise<ServeProcess> {
+export async function startServe(options: { dataRoots: string[]; appData: string; token: string; env?: Record<string, string> }): Promise<ServeProcess> {
   const args = [BIN, 'serve', '--port', '0', '--no-open', '--token', options.token, ...options.dataRoots.flatMap((r) => ['--data-root', r])];
   const child: ChildProcess = spawn(process.execPath, args, {
-    env: { ...process.env, RESNET_WORKBENCH_DATA: options.appData },
+    env: { ...process.env, ...options.env, RESNET_WORKBENCH_DATA: options.appData },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

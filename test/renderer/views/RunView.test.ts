@@ -204,6 +204,7 @@ describe('RunView', () => {
     await flushPromises();
     expect(fake.received['runs.resume']).toEqual([{ runId: RUN_ID }]);
     expect(wrapper.get('[data-testid="resume-run"]').text()).toBe('Resuming…');
+    expect(wrapper.get('[data-testid="run-cancelled"]').text()).toContain('its best epoch so far was 1 (60.0% validation accuracy)');
     const again = started();
     if (again.event === 'run.started') again.payload.attempt = 2;
     fake.emitRun(again);
