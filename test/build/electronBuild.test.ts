@@ -68,7 +68,11 @@ describe('electron-vite build', () => {
     const sources = await Promise.all(scripts.map((name) => read(`main/${name}`)));
     const esm = new Set(sources.flatMap((source) => importedModules(source).esm));
     expect(esm).toContain('electron');
-    expect(esm).toContain('@tensorflow/tfjs');
+    // tfjs as its parts (core, layers, cpu, wasm); the umbrella would pack WebGL, converter and data too.
+    expect(esm).toContain('@tensorflow/tfjs-core');
+    expect(esm).toContain('@tensorflow/tfjs-layers');
+    expect(esm).toContain('@tensorflow/tfjs-backend-cpu');
+    expect(esm).not.toContain('@tensorflow/tfjs');
     expect(esm).toContain('@tensorflow/tfjs-backend-wasm');
     expect(esm).toContain('sharp');
     expect(esm).toContain('zod');
