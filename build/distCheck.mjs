@@ -5,7 +5,7 @@
 // files sit where the packaged code resolves them (build/packagedLayout.mjs), and prints the sizes.
 // The result (dist/linux-unpacked) cannot run: its `electron` is a shell script.
 //   node build/distCheck.mjs [--out <folder>]      (default dist/)
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -43,25 +43,26 @@ export async function readFuses(executable) {
 
 /**
  * Packs `projectDir` (already built into out/) for Linux into `<outputDir>/linux-unpacked` with the
- * project's electron-builder.yml and a stand-in Electron. Resolves to the packed folder's paths.
+ * project's electron-builder.yml and a stand-in Electron. `editConfig` changes the parsed
+ * configuration first (tests: what if an entry were missing). Resolves to the packed folder's paths
+ * and the configuration used.
  */
-export async function packWithStandInElectron({ projectDir = PROJECT_DIR, outputDir, arch = process.arch } = {}) {
+export async function packWithStandInElectron({ projectDir = PROJECT_DIR, outputDir, arch = process.arch, editConfig = (config) => config } = {}) {
   if (process.platform !== 'linux') throw new Error('dist:check packs for Linux only; the release workflow packages every OS with real Electron.');
   const { build, Platform, Arch } = require('electron-builder');
+  const yaml = createRequire(require.resolve('electron-builder'))('js-yaml');
   const standIn = await mkdtemp(path.join(tmpdir(), 'workbench-stand-in-electron-'));
+  // electron-builder.yml as it is (or as a test edits it), told only where Electron comes from and
+  // where the result goes; written beside the stand-in and passed as the configuration file.
+  const config = editConfig(await readBuilderConfig(projectDir));
+  const configFile = path.join(standIn, 'electron-builder.yml');
   try {
-    await createStandInElectron(standIn);
-    await build({
-      projectDir,
-      targets: Platform.LINUX.createTarget('dir', Arch[arch]),
-      publish: 'never',
-      // Merged over electron-builder.yml: only where Electron comes from and where the result goes.
-      config: { electronDist: standIn, directories: { output: outputDir } },
-    });
+    await createStandInElectron(path.join(standIn, 'electron'));
+    await writeFile(configFile, yaml.dump({ ...config, electronDist: path.join(standIn, 'electron'), directories: { ...config.directories, output: outputDir } }));
+    await build({ projectDir, targets: Platform.LINUX.createTarget('dir', Arch[arch]), publish: 'never', config: configFile });
   } finally {
     await rm(standIn, { recursive: true, force: true });
   }
-  const config = await readBuilderConfig(projectDir);
   const appOutDir = path.join(outputDir, arch === 'x64' ? 'linux-unpacked' : `linux-${arch}-unpacked`);
   const executableName = config.linux?.executableName ?? JSON.parse(await readFile(path.join(projectDir, 'package.json'), 'utf8')).name;
   return { appOutDir, resourcesDir: path.join(appOutDir, 'resources'), executable: path.join(appOutDir, executableName), config };

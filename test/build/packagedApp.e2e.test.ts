@@ -77,3 +77,24 @@ describe('the packaged app (electron-builder.yml, stand-in Electron)', () => {
     expect(JSON.parse(info.stdout.trim().split('\n').at(-1)!)).toMatchObject({ versions: { tfjs: '4.22.0' } });
   }, 120_000);
 });
+
+describe('the packaged-layout check, on a configuration missing an entry', () => {
+  interface Config {
+    files: string[];
+    asarUnpack: string[];
+  }
+  const packWithout = async (edit: (config: Config) => Config): Promise<string[]> => {
+    const mutated = (await packWithStandInElectron({ outputDir: path.join(work, `dist-${Math.random().toString(36).slice(2)}`), editConfig: edit })) as Packed;
+    return packagedLayoutProblems(mutated.resourcesDir, { projectDir: process.cwd() }) as string[];
+  };
+
+  it('fails when an asarUnpack entry is removed (the sample, read by sharp, would be packed)', async () => {
+    const problems = await packWithout((config) => ({ ...config, asarUnpack: config.asarUnpack.filter((p) => p !== 'resources/sample-fashion/**') }));
+    expect(problems).toEqual(expect.arrayContaining([expect.stringMatching(/^resources\/sample-fashion\/train .* must be unpacked from app\.asar/)]));
+  }, 300_000);
+
+  it('fails when a run-time file is removed from files (the resources folder)', async () => {
+    const problems = await packWithout((config) => ({ ...config, files: config.files.filter((p) => p !== 'resources/**') }));
+    expect(problems).toEqual(expect.arrayContaining([expect.stringMatching(/^resources\/imagenet-classes\.json .* is not in the package/)]));
+  }, 300_000);
+});
