@@ -89,6 +89,8 @@ function createWindow(visible = true): { window: BrowserWindow; loaded: Promise<
   });
   if (visible) window.once('ready-to-show', () => window.show());
   const loaded = window.loadURL(entry.kind === 'dev' ? entry.origin : APP_INDEX_URL);
+  // The window reports a failed load itself; only the self-test waits on it.
+  loaded.catch(() => undefined);
   return { window, loaded };
 }
 
@@ -212,7 +214,13 @@ protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: APP_SCHE
 app.on('web-contents-created', (_event, contents) => lockDown(contents));
 
 if (mode.kind === 'cli') {
-  void app.whenReady().then(() => runCommandLine(mode.args));
+  void app
+    .whenReady()
+    .then(() => runCommandLine(mode.args))
+    .catch((error: unknown) => {
+      console.error(`resnet-workbench: ${error instanceof Error ? error.message : String(error)}`);
+      app.exit(1);
+    });
 } else if (mode.kind === 'window' && !app.requestSingleInstanceLock()) {
   // Another instance owns the data folder: hand over to it (it focuses its window) and leave.
   app.quit();
