@@ -5,7 +5,7 @@ export default defineConfig({
   plugins: [vue()],
   test: {
     include: ['test/**/*.test.ts'],
-    exclude: ['test/reference/**', 'test/e2e/**', 'node_modules/**'],
+    exclude: ['test/reference/**', 'test/e2e/**', '**/*.e2e.test.ts', 'node_modules/**'],
     // The engine is CPU-bound on 2 cores: keep files in separate processes, a few at a time.
     pool: 'forks',
     maxWorkers: 2,

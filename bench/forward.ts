@@ -20,7 +20,7 @@ import { readFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../src-main/node/engine/tf';
 import { RESNET_DEPTHS, isResNetDepth, type ResNetDepth } from '../src-main/common/resnetSpec';
 import { BACKEND_NAMES, initBackend, type BackendName } from '../src-main/node/engine/backend';
 import { openFrozenNetwork } from '../src-main/node/engine/frozenNetwork';

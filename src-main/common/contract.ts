@@ -70,8 +70,10 @@ export const pretrainedWeightsEntrySchema = z.strictObject({
   isDefault: z.boolean(),
   /** What torchvision's `DEFAULT` alias points to. */
   isTorchvisionDefault: z.boolean(),
-  /** Whether the file is in the weights folder (every file there was checked on arrival). */
+  /** Whether the file is in the weights folder or ships with the app (every file there was checked on arrival). */
   present: z.boolean(),
+  /** Ships with the app (the installer carries it; checked at packaging time), so no download is needed. */
+  bundled: z.boolean(),
   /** Where the file is, or will be once downloaded. */
   path: z.string(),
   /** Size on disk when present. */

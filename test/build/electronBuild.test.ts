@@ -13,24 +13,29 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONTENT_SECURITY_POLICY } from '../../src-main/electron-main/security';
 import { CALL_NAMES, PICK_PATHS_CHANNEL, callChannel } from '../../src-main/common/contract';
+import { runHarness, type CliReport, type SelfTestReport } from './runHarness';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const electronVite = path.join(root, 'node_modules/electron-vite/bin/electron-vite.js');
 let outDir: string;
 
+let appRoot: string;
+
 beforeAll(async () => {
-  outDir = await mkdtemp(path.join(tmpdir(), 'workbench-electron-build-'));
+  appRoot = await mkdtemp(path.join(tmpdir(), 'workbench-electron-build-'));
+  outDir = path.join(appRoot, 'out');
   await promisify(execFile)(process.execPath, [electronVite, 'build', '--outDir', outDir, '--logLevel', 'warn'], {
     cwd: root,
     env: { ...process.env, NODE_ENV: 'production' },
     maxBuffer: 16 * 1024 * 1024,
   });
-  // As in the app, where out/ sits next to node_modules: external imports must resolve.
-  await symlink(path.join(root, 'node_modules'), path.join(outDir, 'node_modules'), 'dir');
+  // As in the app, where out/ sits next to node_modules and resources/: external imports and run-time files must resolve.
+  await symlink(path.join(root, 'node_modules'), path.join(appRoot, 'node_modules'), 'dir');
+  await symlink(path.join(root, 'resources'), path.join(appRoot, 'resources'), 'dir');
 }, 120_000);
 
 afterAll(async () => {
-  if (outDir) await rm(outDir, { recursive: true, force: true });
+  if (appRoot) await rm(appRoot, { recursive: true, force: true });
 });
 
 const read = (relative: string) => readFile(path.join(outDir, relative), 'utf8');
@@ -68,7 +73,11 @@ describe('electron-vite build', () => {
     const sources = await Promise.all(scripts.map((name) => read(`main/${name}`)));
     const esm = new Set(sources.flatMap((source) => importedModules(source).esm));
     expect(esm).toContain('electron');
-    expect(esm).toContain('@tensorflow/tfjs');
+    // tfjs as its parts (core, layers, cpu, wasm); the umbrella would pack WebGL, converter and data too.
+    expect(esm).toContain('@tensorflow/tfjs-core');
+    expect(esm).toContain('@tensorflow/tfjs-layers');
+    expect(esm).toContain('@tensorflow/tfjs-backend-cpu');
+    expect(esm).not.toContain('@tensorflow/tfjs');
     expect(esm).toContain('@tensorflow/tfjs-backend-wasm');
     expect(esm).toContain('sharp');
     expect(esm).toContain('zod');
@@ -158,10 +167,7 @@ describe('the built app, run without Electron', () => {
   const userDataRoot = path.join(tmpdir(), 'workbench-user-data');
 
   beforeAll(async () => {
-    const harness = fileURLToPath(new URL('./electronHarness.mjs', import.meta.url));
-    const { RESNET_WORKBENCH_DATA: _unset, ...env } = process.env;
-    const { stdout } = await promisify(execFile)(process.execPath, [harness, outDir, userDataRoot], { cwd: root, env });
-    report = JSON.parse(stdout) as HarnessReport;
+    report = await runHarness<HarnessReport>(outDir, userDataRoot);
   }, 60_000);
 
   it('main parses, takes the single-instance lock and sandboxes every renderer', () => {
@@ -226,4 +232,37 @@ describe('the built app, run without Electron', () => {
     expect(report.permissionCheck).toBe(false);
     expect(report.headers['Content-Security-Policy']).toEqual([CONTENT_SECURITY_POLICY]);
   });
+});
+
+describe('the built app’s --self-test and command line, run without Electron', () => {
+  const userDataRoot = path.join(tmpdir(), 'workbench-user-data-modes');
+
+  it('--self-test drives the hidden page: scan, a one-epoch run in a utility process, an export; exit 0', async () => {
+    const result = await runHarness<SelfTestReport>(outDir, userDataRoot, ['--self-test']);
+    expect(result.printed.at(-1)).toMatch(/^self-test passed: \w+ training, .* 5 classes, \d+ images, 1 epoch, test accuracy [\d.]+%, exported .*self-test-model\.onnx \(\d+ bytes\)$/);
+    expect(result.exitCode).toBe(0);
+    expect(result.shown).toBe(false);
+    expect(result.executedScripts).toBe(1);
+    // A folder of its own, not the user's data; no single-instance hand-over that could pass silently.
+    expect(result.dataFolder).toMatch(/resnet-workbench-self-test-/);
+    await expect(stat(result.dataFolder)).rejects.toThrow(/ENOENT/); // removed after
+    expect(result.singleInstanceLockRequested).toBe(false);
+    expect(result.forks.length).toBeGreaterThanOrEqual(1);
+    for (const fork of result.forks) expect(fork.modulePath).toBe(path.join(outDir, 'main/trainerProcess.js'));
+  }, 300_000);
+
+  it('--self-test prints the failure and exits 1 when the app cannot start its work', async () => {
+    const notAFolder = path.join(outDir, 'main/index.js');
+    const result = await runHarness<SelfTestReport>(outDir, userDataRoot, ['--self-test'], { RESNET_WORKBENCH_DATA: notAFolder });
+    expect(result.exitCode).toBe(1);
+    expect(result.printed.at(-1)).toMatch(/^self-test failed: /);
+  }, 120_000);
+
+  it('runs the command line headless, from a command name or after --cli: no window, no lock', async () => {
+    const info = await runHarness<CliReport>(outDir, userDataRoot, ['--cli', 'info', '--json']);
+    expect(info).toMatchObject({ mode: 'cli', exitCode: 0, windows: 0, singleInstanceLockRequested: false });
+    expect(JSON.parse(info.stdout.trim().split('\n').at(-1)!)).toMatchObject({ versions: { tfjs: '4.22.0' } });
+    const usage = await runHarness<CliReport>(outDir, userDataRoot, ['scan', '--no-such-flag']);
+    expect(usage).toMatchObject({ mode: 'cli', exitCode: 2, windows: 0 });
+  }, 120_000);
 });

@@ -31,6 +31,7 @@ interface BuilderConfig {
   mac: { target: TargetEntry[] };
   linux: { target: TargetEntry[] };
   electronFuses: Record<string, boolean>;
+  extraResources: unknown[];
 }
 
 const config = yaml.load(readFileSync(`${root}/electron-builder.yml`, 'utf8')) as BuilderConfig;
@@ -50,7 +51,7 @@ describe('electron-builder.yml', () => {
     expect(config.linux.target.map((t) => t.target)).toEqual(['AppImage', 'deb']);
   });
 
-  it('sets the Electron fuses of the security checklist', () => {
+  it('sets the Electron fuses of the security checklist, every fuse of the wire decided (dist:check packs with this same file)', () => {
     expect(config.electronFuses).toEqual({
       runAsNode: false,
       enableNodeOptionsEnvironmentVariable: false,
@@ -59,7 +60,16 @@ describe('electron-builder.yml', () => {
       onlyLoadAppFromAsar: true,
       enableEmbeddedAsarIntegrityValidation: true,
       grantFileProtocolExtraPrivileges: false,
+      loadBrowserProcessSpecificV8Snapshot: false,
     });
+    const { FuseV1Options } = builderRequire('@electron/fuses') as { FuseV1Options: Record<string, string | number> };
+    const everyFuse = Object.keys(FuseV1Options).filter((key) => Number.isNaN(Number(key)));
+    expect(everyFuse).toHaveLength(8);
+    for (const fuse of everyFuse) expect(config.electronFuses, fuse).toHaveProperty(fuse.charAt(0).toLowerCase() + fuse.slice(1));
+  });
+
+  it('ships the weights fetched at packaging time as <resources>/weights', () => {
+    expect(config.extraResources).toEqual([{ from: 'bundled-weights', to: 'weights', filter: ['*.pth'] }]);
   });
 
   it('packages the build output and the run-time resources', () => {
@@ -87,11 +97,27 @@ describe('electron-builder.yml', () => {
 });
 
 describe('the release workflow', () => {
+  interface Step {
+    name?: string;
+    run?: string;
+    uses?: string;
+    if?: string;
+  }
   interface Workflow {
     on: { push: { tags: string[] } };
-    jobs: Record<string, { 'runs-on': string; needs?: string; strategy?: { matrix: { include: Array<{ os: string; target: string }> } }; steps: Array<{ run?: string }> }>;
+    jobs: Record<string, { 'runs-on': string; needs?: string; strategy?: { matrix: { include: Array<{ os: string; target: string }> } }; steps: Step[] }>;
   }
-  const workflow = yaml.load(readFileSync(`${root}/.github/workflows/release.yml`, 'utf8')) as Workflow;
+  const source = readFileSync(`${root}/.github/workflows/release.yml`, 'utf8');
+  const workflow = yaml.load(source) as Workflow;
+  const { validateWorkflow } = createRequire(import.meta.url)('@action-validator/core') as {
+    validateWorkflow(src: string): { errors: Array<{ code: string; path?: string; title: string }> };
+  };
+
+  it('is a valid GitHub workflow (SchemaStore’s schema, through action-validator), which does reject mistakes', () => {
+    expect(validateWorkflow(source).errors).toEqual([]);
+    expect(validateWorkflow(source.replace('runs-on: ${{ matrix.os }}', 'runs_on: ${{ matrix.os }}')).errors.length).toBeGreaterThan(0);
+    expect(validateWorkflow(source.replace("if: runner.os == 'Linux'", "iff: runner.os == 'Linux'")).errors.length).toBeGreaterThan(0);
+  });
 
   it('packages on a Windows, a macOS and a Linux runner, after the tests pass, from a version tag', () => {
     expect(workflow.on.push.tags).toEqual(['v*']);
@@ -102,8 +128,28 @@ describe('the release workflow', () => {
       ['macos', '--mac'],
       ['ubuntu', '--linux'],
     ]);
-    const commands = pack.steps.flatMap((s) => (s.run ? [s.run] : []));
-    expect(commands).toEqual(['npm ci', 'npx electron-vite build', 'npx electron-builder ${{ matrix.target }} --publish never']);
     expect(workflow.jobs.test!.steps.some((s) => s.run === 'npm test')).toBe(true);
+    expect(workflow.jobs.release!.needs).toBe('package');
+  });
+
+  it('fetches the bundled weights, packages, then checks fuses, self-test and command line before uploading', () => {
+    const steps = workflow.jobs.package!.steps;
+    const index = (predicate: (step: Step) => boolean) => steps.findIndex(predicate);
+    const order = [
+      index((s) => s.run === 'npm ci'),
+      index((s) => s.run === 'npx electron-vite build'),
+      index((s) => s.run === 'npx tsx build/fetchBundledWeights.ts --depth 18'),
+      index((s) => s.run === 'npx electron-builder ${{ matrix.target }} --publish never'),
+      index((s) => s.run === 'node build/checkPackagedApp.mjs fuses'),
+      index((s) => s.run === 'node build/checkPackagedApp.mjs self-test'),
+      index((s) => s.run === 'node build/checkPackagedApp.mjs cli'),
+      index((s) => s.uses?.startsWith('actions/upload-artifact@') === true),
+    ];
+    expect(order.every((i) => i >= 0)).toBe(true);
+    expect([...order].sort((a, b) => a - b)).toEqual(order);
+    // Linux: xvfb and a set-uid sandbox helper before the self-test.
+    const linux = steps.find((s) => s.if === "runner.os == 'Linux'");
+    expect(linux?.run).toMatch(/xvfb[\s\S]*chmod 4755 dist\/linux-unpacked\/chrome-sandbox/);
+    expect(steps.indexOf(linux!)).toBeLessThan(order[5]!);
   });
 });

@@ -1,8 +1,10 @@
 // Runs the built app without Electron: the main bundle (ESM) with 'electron' replaced by
 // electronStub.mjs, and the preload bundle (CommonJS) the way a sandboxed preload runs — given a
 // `require` that only knows 'electron'. The preload's window.workbench then talks to main's IPC
-// handlers through a fake ipcRenderer. Prints one JSON object describing what happened.
+// handlers through a fake ipcRenderer. Prints one JSON object describing what happened, as its last line.
 //   node test/build/electronHarness.mjs <electron-vite outDir> <userData root>
+// With `--self-test` main runs the packaged app's self-test (the page script runs against the preload's
+// window.workbench), with `--cli <command…>` the command line; the harness reports the exit code.
 import { register } from 'node:module';
 import { mkdir, mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -10,7 +12,8 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import vm from 'node:vm';
 
-const [outDir, userDataRoot] = process.argv.slice(2);
+const [outDir, userDataRoot, ...modeArgs] = process.argv.slice(2);
+const selfTest = modeArgs.includes('--self-test');
 const stubUrl = new URL('./electronStub.mjs', import.meta.url).href;
 
 const rendererListeners = new Map();
@@ -29,6 +32,20 @@ const stub = {
   },
 };
 globalThis.__electronStub = stub;
+let pageReady;
+stub.pageReady = new Promise((resolve) => (pageReady = resolve));
+const exited = new Promise((resolve) => (stub.onExit = resolve));
+// The self-test's outcome is what main prints: keep it out of stdout, which ends with the report.
+const printed = [];
+if (selfTest) {
+  console.log = (...args) => printed.push(args.join(' '));
+  console.error = (...args) => printed.push(args.join(' '));
+}
+const report = (value) => process.stdout.write(`${JSON.stringify(value)}\n`, () => process.exit(0));
+const waitFor = async (get) => {
+  for (let i = 0; i < 600 && !get(); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+  return get();
+};
 
 const hooks = `
 export async function resolve(specifier, context, next) {
@@ -37,10 +54,17 @@ export async function resolve(specifier, context, next) {
 }`;
 register(`data:text/javascript,${encodeURIComponent(hooks)}`);
 
+// Main reads its arguments as a packaged app gets them: the executable, then what the user typed.
+process.argv = [process.execPath, ...modeArgs];
 await import(pathToFileURL(path.join(outDir, 'main/index.js')).href);
-await new Promise((resolve) => setTimeout(resolve, 50)); // app.whenReady().then(start)
-
-const window = stub.windows[0];
+// Main opens a window, or (the command line) runs and exits without one.
+let exitCode;
+void exited.then((code) => (exitCode = code));
+const window = await waitFor(() => stub.windows[0] ?? (exitCode !== undefined || undefined)); // app.whenReady().then(start)
+if (window === true) {
+  report({ mode: 'cli', exitCode, windows: stub.windows.length, singleInstanceLockRequested: stub.singleInstanceLockRequested === true, forks: stub.forks });
+  await new Promise(() => {});
+}
 const pageUrl = window.loadedUrl;
 // What the app:// handler answers: the page, and nothing outside the renderer folder.
 const appRequest = async (url) => {
@@ -88,6 +112,21 @@ new vm.Script(`(function (require, module, exports) {${preloadSource}\n})`, { fi
   .runInThisContext()(sandboxRequire, module, module.exports);
 
 const api = exposed.api;
+stub.pageWindow = { workbench: api };
+pageReady();
+if (selfTest) {
+  report({
+    mode: 'self-test',
+    exitCode: await exited,
+    printed,
+    dataFolder: process.env.RESNET_WORKBENCH_DATA,
+    shown: window.shown === true,
+    singleInstanceLockRequested: stub.singleInstanceLockRequested === true,
+    executedScripts: stub.executedScripts ?? 0,
+    forks: stub.forks,
+  });
+  await new Promise(() => {});
+}
 const events = [];
 const unsubscribe = api.on('engine.ready', (payload) => events.push(payload));
 const catalog = await api.models.catalog();
@@ -144,8 +183,8 @@ stub.permissionRequestHandler(contents, 'media', (granted) => (permissionGranted
 let headers;
 stub.headersHandler({ responseHeaders: { 'Content-Type': ['text/html'] } }, (response) => (headers = response.responseHeaders));
 
-console.log(
-  JSON.stringify({
+report(
+  {
     sandboxEnabled: stub.sandboxEnabled === true,
     singleInstanceLockRequested: stub.singleInstanceLockRequested === true,
     dataFolder: process.env.RESNET_WORKBENCH_DATA,
@@ -177,6 +216,5 @@ console.log(
     runStarted: started.ok,
     runOutcome,
     forks: stub.forks,
-  }),
+  },
 );
-process.exit(0);

@@ -22,6 +22,12 @@ class FakeWebContents {
     stub.sent.push({ channel, payload });
     stub.deliverToRenderer(channel, payload);
   }
+  /** Runs page code with the page's globals: window.workbench, once the harness has loaded the preload. */
+  async executeJavaScript(code) {
+    await stub.pageReady;
+    stub.executedScripts = (stub.executedScripts ?? 0) + 1;
+    return new Function('window', `return (${code});`)(stub.pageWindow);
+  }
 }
 
 export const app = {
@@ -42,6 +48,10 @@ export const app = {
   quit: () => {
     stub.quit = true;
   },
+  exit: (code = 0) => {
+    stub.exitCode = code;
+    stub.onExit?.(code);
+  },
 };
 
 export class BrowserWindow {
@@ -56,8 +66,13 @@ export class BrowserWindow {
     stub.windows.push(this);
     for (const listener of stub.appListeners['web-contents-created'] ?? []) listener({}, this.webContents);
   }
-  once() {}
-  show() {}
+  once(event, listener) {
+    // The page is 'ready to show' as soon as it is loaded here.
+    if (event === 'ready-to-show') this.readyToShow = listener;
+  }
+  show() {
+    this.shown = true;
+  }
   isDestroyed() {
     return false;
   }
@@ -72,6 +87,7 @@ export class BrowserWindow {
   }
   loadURL(url) {
     this.loadedUrl = url;
+    this.readyToShow?.();
     return Promise.resolve();
   }
 }

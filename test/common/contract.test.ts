@@ -126,6 +126,7 @@ describe('results', () => {
       isDefault: false,
       isTorchvisionDefault: true,
       present: false,
+      bundled: false,
       path: '/data/weights/resnet50-11ad3fa6.pth',
     };
     expect(validateResult('weights.list', { pretrained: [entry], imported: [] })).toEqual({ ok: true, value: { pretrained: [entry], imported: [] } });

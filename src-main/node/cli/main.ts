@@ -59,7 +59,8 @@ export async function runCli(argv: readonly string[], ctx: CliContext = { stream
     return code;
   };
   try {
-    await program.parseAsync([...argv]);
+    // Node's convention (executable, script, arguments) everywhere: under Electron commander would guess another.
+    await program.parseAsync([...argv], { from: 'node' });
     return 0;
   } catch (error) {
     if (error instanceof CommanderError) {

@@ -8,7 +8,7 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import util from 'node:util';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from './tf';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { registerBatchNormGradient } from './batchNormGradient';
 import { registerFastCpuKernels } from './cpuKernels';

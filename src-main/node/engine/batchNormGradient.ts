@@ -7,8 +7,8 @@
  * computes only what it needs, when asked. Every element goes through the same operations in the same
  * order, so the results are bit-identical (test/node/engine/batchNormGradient.test.ts).
  */
-import * as tf from '@tensorflow/tfjs';
-import type { GradConfig, NamedAttrMap } from '@tensorflow/tfjs';
+import * as tf from './tf';
+import type { GradConfig, NamedAttrMap } from './tf';
 
 const gradFunc = (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[], attrs: NamedAttrMap): Record<string, () => tf.Tensor> => {
   const grad = dy as tf.Tensor;

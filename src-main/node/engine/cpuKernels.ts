@@ -4,8 +4,8 @@
  * made one ResNet layer4 weight gradient take over a minute; fine-tuning on machines without native
  * TensorFlow depends on it. Same mathematics, flat indexing, contiguous inner loop.
  */
-import * as tf from '@tensorflow/tfjs';
-import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
+import * as tf from './tf';
+import type { KernelConfig, KernelFunc, TensorInfo } from './tf';
 
 interface CpuBackendLike {
   data: { get(dataId: object): { values: Float32Array } };

@@ -11,7 +11,7 @@
  * The chain never falls back silently: `used.skipped` says what was not used and why, and every run
  * records it. Both engines take the engine's NHWC, normalized float batches.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from './tf';
 import { WorkbenchError } from '../../common/errors';
 import { featureChannels, RESNET_SPECS, STAGE_WIDTHS, type ResNetDepth } from '../../common/resnetSpec';
 import type { InferenceEngineChoice } from '../../common/runConfig';

@@ -13,7 +13,7 @@
  *
  * Input is NHWC, normalized; the spatial size is free unless fixed by `inputSize`.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from './tf';
 import { WorkbenchError } from '../../common/errors';
 import { RESNET_DEPTHS, RESNET_SPECS, featureChannels, resnetBlocks, type ResNetDepth } from '../../common/resnetSpec';
 

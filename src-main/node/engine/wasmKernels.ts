@@ -13,8 +13,8 @@
  * is the filter gradient in tfjs' own layout. Any stride and padding go through the same indexing.
  * Memory: one im2col-sized buffer per call (e.g. 58 MB for ResNet's layer1 at 224 px, batch 8).
  */
-import * as tf from '@tensorflow/tfjs';
-import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
+import * as tf from './tf';
+import type { KernelConfig, KernelFunc, TensorInfo } from './tf';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 
 type ConvPad = 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;

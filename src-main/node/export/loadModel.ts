@@ -7,7 +7,7 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { WorkbenchError } from '../../common/errors';
-import type * as tf from '@tensorflow/tfjs';
+import type * as tf from '../engine/tf';
 import { classifyImages, type ImagePrediction } from '../engine/classify';
 import { openFrozenNetwork, type InferenceEngineUsed, type InferenceRequest } from '../engine/frozenNetwork';
 import { buildResNet } from '../engine/resnet';

@@ -3,7 +3,7 @@
  * (what torch.save writes; `load_state_dict(torch.load(path), strict=True)` accepts it) or as
  * safetensors with the export metadata in `__metadata__`. Same tensors, names and order in both.
  */
-import type * as tf from '@tensorflow/tfjs';
+import type * as tf from '../engine/tf';
 import type { ResNetDepth } from '../../common/resnetSpec';
 import { serializeSafetensors } from '../weights/safetensors';
 import type { StateDict } from '../weights/stateDict';

@@ -6,7 +6,7 @@
  */
 import { realpath } from 'node:fs/promises';
 import path from 'node:path';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../engine/tf';
 import { WorkbenchError } from '../../common/errors';
 import { writeFileAtomic } from '../io/atomicWrite';
 import { isInside } from '../io/pathInside';

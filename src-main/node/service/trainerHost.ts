@@ -14,6 +14,7 @@ import { toErrorData, WorkbenchError } from '../../common/errors';
 import type { RunEvent } from '../../common/runEvents';
 import { parseTrainerReply, type ModelJob, type ModelJobOptions, type TrainerReply, type TrainerRequest, type TrainerRunOptions } from '../../common/trainerMessages';
 import type { RunReport } from '../train/trainer';
+import { builtMainFile } from '../runtimePaths';
 
 export interface TrainerExit {
   /** The exit code, or null when a signal ended the process. */
@@ -47,7 +48,7 @@ export interface ForkTrainerOptions {
  */
 export function forkTrainerProcess(options: ForkTrainerOptions = {}): TrainerChannel {
   const fromTypeScript = import.meta.url.endsWith('.ts');
-  const entry = fileURLToPath(new URL(fromTypeScript ? '../train/trainerProcess.ts' : '../train/trainerProcess.js', import.meta.url));
+  const entry = fromTypeScript ? fileURLToPath(new URL('../train/trainerProcess.ts', import.meta.url)) : builtMainFile('trainerProcess.js');
   const child = fork(entry, [], {
     execArgv: fromTypeScript ? ['--import', tsxLoaderUrl()] : [],
     env: options.env ?? process.env,

@@ -262,6 +262,7 @@ export class Workbench {
         isDefault: w.isDefault,
         isTorchvisionDefault: w.isTorchvisionDefault,
         present: w.present,
+        bundled: w.bundled,
         path: w.path,
         ...(w.bytes !== undefined ? { bytes: w.bytes } : {}),
       })),

@@ -5,7 +5,7 @@
  * scale and shift train: with the small batches a desktop affords, batch statistics are too noisy to
  * learn from. The frozen stages run forward-only outside the gradient tape (splitNetwork.ts).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../engine/tf';
 import { WorkbenchError } from '../../common/errors';
 import type { UnfreezeDepth } from '../../common/runConfig';
 import { learningRateAt, type ScheduleName } from '../../common/schedules';

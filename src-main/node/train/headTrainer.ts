@@ -2,7 +2,7 @@
  * Trains the classifier head (torchvision's `fc`) on cached backbone features: the reference recipe
  * (frozen backbone, new last layer) without running the backbone again every epoch.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../engine/tf';
 import { WorkbenchError } from '../../common/errors';
 import { createRng, deriveSeed, shuffledIndices } from '../dataset/random';
 import { learningRateAt, type ScheduleName } from '../../common/schedules';

@@ -4,7 +4,7 @@
  * places epsilon differently, has no weight decay, and fixes the learning rate at construction —
  * schedules and per-group rates (a lower rate for a fine-tuned backbone) need it per step.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../engine/tf';
 
 export const OPTIMIZERS = ['adam', 'sgd'] as const;
 export type OptimizerName = (typeof OPTIMIZERS)[number];

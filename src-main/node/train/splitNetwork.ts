@@ -9,7 +9,7 @@
  * applied again to a new input (shared layers), so the optimizer updates the full model and its
  * state dict (checkpoints, export) stays the complete torchvision network.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../engine/tf';
 import { WorkbenchError } from '../../common/errors';
 import { RESNET_SPECS, type ResNetDepth } from '../../common/resnetSpec';
 import type { UnfreezeDepth } from '../../common/runConfig';

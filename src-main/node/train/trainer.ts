@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../engine/tf';
 import { WorkbenchError, toErrorData } from '../../common/errors';
 import type { RunConfig } from '../../common/runConfig';
 import { MAX_SKIPPED_IN_EVENT, type RunEvent, type RunEventName, type RunEventPayload, type RunPhase, type SkippedFile } from '../../common/runEvents';

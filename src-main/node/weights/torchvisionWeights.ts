@@ -5,7 +5,7 @@
  * Checkpoints are checked against torchvision's own layout first, so a wrong file fails with a message
  * that names both sides instead of a tfjs shape error.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../engine/tf';
 import { WorkbenchError } from '../../common/errors';
 import { RESNET_DEPTHS, RESNET_SPECS, torchvisionStateDictLayout, type ResNetDepth } from '../../common/resnetSpec';
 import { HEAD_LAYER, describeResNetModel } from '../engine/resnet';

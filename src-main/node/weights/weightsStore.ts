@@ -22,6 +22,23 @@ import { describeCheckpoint } from './torchvisionWeights';
 /** Overrides where checkpoints are downloaded from (a mirror, or a local test server). */
 export const WEIGHTS_URL_ENV = 'RESNET_WORKBENCH_WEIGHTS_URL';
 
+/** A folder of checkpoints shipped with the app, looked at before the network (default: see bundledWeightsFolder). */
+export const BUNDLED_WEIGHTS_ENV = 'RESNET_WORKBENCH_BUNDLED_WEIGHTS';
+
+/**
+ * The checkpoints the installer ships (the release workflow fetches torchvision's ResNet-18 and checks
+ * its SHA-256 at packaging time: build/fetchBundledWeights.ts): `$RESNET_WORKBENCH_BUNDLED_WEIGHTS`,
+ * else `<resources>/weights` in the desktop app (Electron's `process.resourcesPath`, also set in its
+ * utility processes), else none. Read-only: nothing is ever written there.
+ */
+export function bundledWeightsFolder(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+  resourcesPath: string | undefined = (process as { resourcesPath?: string }).resourcesPath,
+): string | undefined {
+  if (env[BUNDLED_WEIGHTS_ENV]) return path.resolve(env[BUNDLED_WEIGHTS_ENV]);
+  return resourcesPath ? path.join(resourcesPath, 'weights') : undefined;
+}
+
 const IMPORTED_FOLDER = 'imported';
 const KNOWN_EXTENSIONS = new Set(['.pth', '.pt', '.safetensors', '.bin', '.ckpt']);
 const SIDECAR_SUFFIX = '.json';
@@ -31,11 +48,15 @@ export interface WeightsStoreOptions {
   folder?: string;
   /** The checkpoints known; default torchvision's (`PRETRAINED_WEIGHTS`). Tests pass their own. */
   catalog?: readonly PretrainedWeights[];
+  /** Checkpoints shipped with the app, looked at after `folder`; default `bundledWeightsFolder()`, `null` for none. */
+  bundledFolder?: string | null;
 }
 
 export interface CachedPretrainedWeights extends PretrainedWeights {
-  /** Whether the checkpoint is in the weights folder. */
+  /** Whether the checkpoint is in the weights folder or shipped with the app. */
   present: boolean;
+  /** Shipped with the app (in the bundled folder, not the weights folder). */
+  bundled: boolean;
   /** Where it is, or will be once downloaded. */
   path: string;
   /** Size on disk when present. */
@@ -85,13 +106,25 @@ async function sizeOfFile(file: string): Promise<number | undefined> {
   }
 }
 
-/** Every catalog checkpoint, with whether it is in the weights folder. */
+/** Where a catalog checkpoint is: the weights folder first, then the app's bundled folder; undefined when in neither. */
+async function locatePretrainedWeights(weights: PretrainedWeights, options: WeightsStoreOptions): Promise<{ path: string; bytes: number; bundled: boolean } | undefined> {
+  const own = pretrainedWeightsPath(weights, options);
+  const ownBytes = await sizeOfFile(own);
+  if (ownBytes !== undefined) return { path: own, bytes: ownBytes, bundled: false };
+  const bundledFolder = options.bundledFolder === undefined ? bundledWeightsFolder() : options.bundledFolder;
+  if (!bundledFolder) return undefined;
+  const bundled = path.join(bundledFolder, weights.fileName);
+  const bundledBytes = await sizeOfFile(bundled);
+  return bundledBytes === undefined ? undefined : { path: bundled, bytes: bundledBytes, bundled: true };
+}
+
+/** Every catalog checkpoint, with whether it is in the weights folder or shipped with the app. */
 export async function listWeights(options: WeightsStoreOptions = {}): Promise<CachedPretrainedWeights[]> {
   return Promise.all(
     catalogOf(options).map(async (weights) => {
-      const file = pretrainedWeightsPath(weights, options);
-      const bytes = await sizeOfFile(file);
-      return { ...weights, present: bytes !== undefined, path: file, bytes };
+      const found = await locatePretrainedWeights(weights, options);
+      if (found) return { ...weights, present: true, bundled: found.bundled, path: found.path, bytes: found.bytes };
+      return { ...weights, present: false, bundled: false, path: pretrainedWeightsPath(weights, options), bytes: undefined };
     }),
   );
 }
@@ -167,8 +200,8 @@ export function requirePretrainedWeights(
 const inFlight = new Map<string, Promise<DownloadResult>>();
 
 /**
- * The path of torchvision's checkpoint for `depth` and `variant` (default IMAGENET1K_V1), downloading
- * it (with resume and SHA-256 check) when it is not in the weights folder yet. A caller that joins a
+ * The path of torchvision's checkpoint for `depth` and `variant` (default IMAGENET1K_V1): in the
+ * weights folder, else shipped with the app, else downloaded (with resume and SHA-256 check). A caller that joins a
  * download already running for the same file gets its result but not its progress events.
  */
 export async function ensureWeights(
@@ -178,7 +211,8 @@ export async function ensureWeights(
 ): Promise<EnsuredWeights> {
   const weights = requirePretrainedWeights(depth, variant, catalogOf(options));
   const dest = pretrainedWeightsPath(weights, options);
-  if ((await sizeOfFile(dest)) !== undefined) return { path: dest, weights, downloaded: false, download: undefined };
+  const found = await locatePretrainedWeights(weights, options);
+  if (found) return { path: found.path, weights, downloaded: false, download: undefined };
   let running = inFlight.get(dest);
   if (!running) {
     const url = `${weightsBaseUrl(options.baseUrl)}/${weights.fileName}`;

@@ -2,7 +2,7 @@
  * Backend selection when callers race: a server announcing the engine and a page asking engine.info
  * start at the same moment. Each test file runs in its own process, so this one starts from no backend.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../../src-main/node/engine/tf';
 import { describe, expect, it } from 'vitest';
 import { initBackend } from '../../../src-main/node/engine/backend';
 

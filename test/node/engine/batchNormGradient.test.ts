@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../../src-main/node/engine/tf';
 import { describe, expect, it } from 'vitest';
 import { initBackend } from '../../../src-main/node/engine/backend';
 

@@ -4,7 +4,7 @@
  * test/reference/make_resnet_reference.py and checked current by `npm run test:reference`).
  */
 import { readFileSync } from 'node:fs';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../../src-main/node/engine/tf';
 import { describe, expect, it } from 'vitest';
 import { RESNET_DEPTHS, featureChannels, torchvisionStateDictLayout, type ResNetDepth } from '../../../src-main/common/resnetSpec';
 import { initBackend, type BackendName } from '../../../src-main/node/engine/backend';

@@ -1,5 +1,5 @@
-import * as tf from '@tensorflow/tfjs';
-import type { TensorInfo } from '@tensorflow/tfjs';
+import * as tf from '../../../src-main/node/engine/tf';
+import type { TensorInfo } from '../../../src-main/node/engine/tf';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { hasConvGradients, initBackend } from '../../../src-main/node/engine/backend';
 import { referenceBackpropFilter, referenceBackpropInput } from '../../support/convReference';

@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:
 import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../../src-main/node/engine/tf';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { torchvisionStateDictLayout } from '../../../src-main/common/resnetSpec';
 import { initBackend } from '../../../src-main/node/engine/backend';

@@ -6,7 +6,7 @@
  * cpu backend (the old path).
  */
 import { readFileSync } from 'node:fs';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../../src-main/node/engine/tf';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Batch, BatchLoader } from '../../../src-main/node/dataset/batchLoader';
 import { initBackend, type BackendName } from '../../../src-main/node/engine/backend';

@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../../src-main/node/engine/tf';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { WorkbenchError } from '../../../src-main/common/errors';
 import { createRng } from '../../../src-main/node/dataset/random';

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../../src-main/node/engine/tf';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../../src-main/node/engine/backend';
 import { TorchStyleOptimizer, type OptimizerConfig } from '../../../src-main/node/train/optimizers';

@@ -3,7 +3,7 @@
  * PyTorch is covered in test/node/engine/resnet.test.ts; here: every way a checkpoint can be wrong,
  * and the dtypes a checkpoint may come in.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../../src-main/node/engine/tf';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { WorkbenchError } from '../../../src-main/common/errors';
 import { RESNET_DEPTHS, torchvisionStateDictLayout, type ResNetDepth } from '../../../src-main/common/resnetSpec';

@@ -11,7 +11,9 @@ import { partPathFor } from '../../../src-main/node/weights/download';
 import { serializeSafetensors } from '../../../src-main/node/weights/safetensors';
 import type { StateDict } from '../../../src-main/node/weights/stateDict';
 import {
+  BUNDLED_WEIGHTS_ENV,
   WEIGHTS_URL_ENV,
+  bundledWeightsFolder,
   ensureWeights,
   importWeights,
   listImportedWeights,
@@ -99,6 +101,29 @@ describe('listWeights', () => {
     const after = await listWeights({ folder });
     const present = after.filter((w) => w.present);
     expect(present.map((w) => [w.depth, w.variant, w.bytes])).toEqual([[50, 'IMAGENET1K_V2', 12]]);
+  });
+});
+
+describe('weights shipped with the app', () => {
+  it('are looked for in $RESNET_WORKBENCH_BUNDLED_WEIGHTS, else in <resources>/weights of the desktop app, else nowhere', () => {
+    expect(bundledWeightsFolder({ [BUNDLED_WEIGHTS_ENV]: '/srv/weights' }, '/opt/app/resources')).toBe(path.resolve('/srv/weights'));
+    expect(bundledWeightsFolder({}, '/opt/app/resources')).toBe(path.join('/opt/app/resources', 'weights'));
+    expect(bundledWeightsFolder({}, undefined)).toBeUndefined();
+  });
+
+  it('are listed as present and bundled, used without a download, and a copy in the weights folder comes first', async () => {
+    const bundledFolder = path.join(root, 'bundled');
+    await mkdir(bundledFolder, { recursive: true });
+    await writeFile(path.join(bundledFolder, 'resnet18-f37072fd.pth'), 'b'.repeat(7));
+    const listed = await listWeights({ folder, bundledFolder });
+    expect(listed.filter((w) => w.present).map((w) => [w.fileName, w.bundled, w.path, w.bytes])).toEqual([['resnet18-f37072fd.pth', true, path.join(bundledFolder, 'resnet18-f37072fd.pth'), 7]]);
+    expect(listed.filter((w) => !w.present).every((w) => !w.bundled && w.path.startsWith(folder))).toBe(true);
+    const noNetwork = (() => Promise.reject(new Error('no network'))) as typeof fetch;
+    expect(await ensureWeights(18, 'IMAGENET1K_V1', { folder, bundledFolder, fetchImpl: noNetwork })).toMatchObject({ path: path.join(bundledFolder, 'resnet18-f37072fd.pth'), downloaded: false });
+    await mkdir(folder, { recursive: true });
+    await writeFile(path.join(folder, 'resnet18-f37072fd.pth'), 'o'.repeat(5));
+    expect((await listWeights({ folder, bundledFolder })).find((w) => w.depth === 18)).toMatchObject({ present: true, bundled: false, bytes: 5 });
+    await expect(ensureWeights(34, 'IMAGENET1K_V1', { folder, bundledFolder, fetchImpl: noNetwork, timeoutMs: 1000 })).rejects.toThrow();
   });
 });
 

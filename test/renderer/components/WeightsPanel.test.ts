@@ -58,6 +58,15 @@ describe('WeightsPanel', () => {
     store.stop();
   });
 
+  it('says the weights are bundled with the app when the installer carries them, with no download offered', async () => {
+    const fake = createFakeApi();
+    serveWeights(fake, { pretrained: [pretrained(18, 'IMAGENET1K_V1', true, true)], imported: [] });
+    const { wrapper, store } = await mountPanel(fake);
+    expect(wrapper.get('[data-testid="weights-present"]').text()).toContain('ResNet18_Weights.IMAGENET1K_V1 is bundled with the app, no download needed (46.8 MB)');
+    expect(wrapper.find('[data-testid="weights-download"]').exists()).toBe(false);
+    store.stop();
+  });
+
   it('offline, says so before Start and offers an import and random initialisation, one click each, for the depth shown', async () => {
     const fake = createFakeApi();
     const folder = { pretrained: [pretrained(18, 'IMAGENET1K_V1', false), pretrained(50, 'IMAGENET1K_V1', false)], imported: [], offline: true };

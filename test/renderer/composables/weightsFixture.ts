@@ -10,7 +10,7 @@ export function model(depth: ResNetDepth, parameters: number, gflops: number): M
 
 export const MODELS: ModelInfo[] = [model(18, 11_689_512, 1.81), model(50, 25_557_032, 4.09)];
 
-export function pretrained(depth: ResNetDepth, variant: PretrainedWeightsEntry['variant'], present: boolean): PretrainedWeightsEntry {
+export function pretrained(depth: ResNetDepth, variant: PretrainedWeightsEntry['variant'], present: boolean, bundled = false): PretrainedWeightsEntry {
   const fileName = `resnet${depth}-${variant === 'IMAGENET1K_V1' ? 'f37072fd' : '11ad3fa6'}.pth`;
   return {
     depth,
@@ -28,7 +28,8 @@ export function pretrained(depth: ResNetDepth, variant: PretrainedWeightsEntry['
     isDefault: variant === 'IMAGENET1K_V1',
     isTorchvisionDefault: variant === 'IMAGENET1K_V1',
     present,
-    path: `/weights/${fileName}`,
+    bundled,
+    path: bundled ? `/opt/ResNet Workbench/resources/weights/${fileName}` : `/weights/${fileName}`,
     ...(present ? { bytes: 46_830_571 } : {}),
   };
 }

@@ -4,17 +4,17 @@
  * clearly when it has to start from random weights instead; ends with an ONNX export and its card.
  */
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { resolveRunConfig } from '../../../common/runConfig';
 import { exportRun } from '../../export/exportRun';
+import { sampleDatasetFolder } from '../../runtimePaths';
 import { outputFor, withJsonOption, type CliContext } from '../context';
 import { printReport, reportSummary, runWithOutput } from './train';
 import { parseDepth, parsePositiveInt } from '../usage';
 import type { ResNetDepth } from '../../../common/resnetSpec';
 
-/** resources/sample-fashion, found from this file in the sources. */
-export const SAMPLE_DATASET = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../resources/sample-fashion');
+/** resources/sample-fashion, from the sources, the build or the packaged app. */
+export const SAMPLE_DATASET = sampleDatasetFolder();
 
 interface DemoOptions {
   depth?: ResNetDepth;

@@ -7,7 +7,6 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Option, type Command } from 'commander';
 import { WorkbenchError } from '../../../common/errors';
 import { runsFolder, weightsFolder } from '../../appPaths';
@@ -16,6 +15,7 @@ import { checkTokenFormat, isLoopbackHost } from '../../server/serverSecurity';
 import { startWorkbenchServer } from '../../server/workbenchServer';
 import { forkTrainerProcess } from '../../service/trainerHost';
 import { Workbench } from '../../service/workbench';
+import { PACKAGE_ROOT } from '../../runtimePaths';
 import { outputFor, withJsonOption, type CliContext } from '../context';
 import type { CliOutput } from '../output';
 import { UsageError } from '../usage';
@@ -23,8 +23,8 @@ import { UsageError } from '../usage';
 /** The default port; `--port 0` picks a free one. */
 export const DEFAULT_SERVE_PORT = 7860;
 
-/** What `npm run build` makes: the renderer bundle, beside the sources' package root. */
-const BUILT_RENDERER = fileURLToPath(new URL('../../../../out/renderer', import.meta.url));
+/** What `npm run build` makes: the renderer bundle, out/renderer in the package root. */
+const BUILT_RENDERER = path.join(PACKAGE_ROOT, 'out', 'renderer');
 
 interface ServeCommandOptions {
   host: string;
@@ -103,7 +103,7 @@ export function registerServe(program: Command, ctx: CliContext): void {
       pathPolicy: dataRootsPolicy(roots),
       browseRoots: () => roots.browseRoots,
       // A run's crash or out-of-memory must not take the server (and every tab) down with it.
-      spawnWorker: () => forkTrainerProcess(),
+      spawnWorker: ctx.spawnWorker ?? (() => forkTrainerProcess()),
     });
     void workbench.removeStaleTempFiles().catch(() => undefined);
     let server;
