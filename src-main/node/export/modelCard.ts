@@ -109,7 +109,7 @@ function tfjsSnippet(m: ExportMetadata, folderName: string): string {
   return `// Browser: tf.loadLayersModel('${folderName}/model.json') from wherever you serve the folder.
 // Node without tfjs-node: read the files and hand them to tf.io.fromMemory, as here.
 import { readFileSync } from 'node:fs';
-import * as tf from '../engine/tf';
+import * as tf from '@tensorflow/tfjs';
 
 const folder = ${JSON.stringify(folderName)};
 const json = JSON.parse(readFileSync(\`\${folder}/model.json\`, 'utf8'));
