@@ -10,7 +10,7 @@ import { appDataFolder, runsFolder, weightsFolder } from '../node/appPaths';
 import { ChosenPaths } from '../node/service/chosenPaths';
 import { Workbench } from '../node/service/workbench';
 import { APP_INDEX_URL, APP_ORIGIN, APP_SCHEME, APP_SCHEME_PRIVILEGES, appProtocolResponse } from './appProtocol';
-import { registerDialogHandler } from './dialogs';
+import { registerDialogHandler, registerShowInFolderHandler, WrittenExports } from './dialogs';
 import { registerContractHandlers, sendEvent } from './ipc';
 import { applicationMenuTemplate } from './menu';
 import { utilityTrainerChannel } from './trainerChannel';
@@ -77,8 +77,14 @@ function start(): void {
   process.env.RESNET_WORKBENCH_DATA ||= app.getPath('userData');
   // The engine touches only what the user picked in a native dialog and the app's data folder.
   const chosen = new ChosenPaths(appDataFolder());
+  const written = new WrittenExports();
   const workbench = new Workbench({
     pathPolicy: chosen.policy(),
+    // What an export wrote may be shown in its folder (and nothing else).
+    onExported: (result) => {
+      written.add(result.path, result.card);
+      return [];
+    },
     browseRoots: () => [appDataFolder()],
     spawnWorker: () => utilityTrainerChannel(utilityProcess.fork(TRAINER_ENTRY_PATH, [], { serviceName: 'ResNet Workbench trainer', stdio: 'inherit' })),
   });
@@ -98,6 +104,7 @@ function start(): void {
     console.warn,
     (paths) => chosen.add(paths),
   );
+  registerShowInFolderHandler(ipcMain, (fullPath) => shell.showItemInFolder(fullPath), written, trusted);
   Menu.setApplicationMenu(
     Menu.buildFromTemplate(
       applicationMenuTemplate({

@@ -146,4 +146,7 @@ export const shell = {
     stub.opened.push(target);
     return '';
   },
+  showItemInFolder: (target) => {
+    stub.shownInFolder.push(target);
+  },
 };

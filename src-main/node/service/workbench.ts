@@ -30,7 +30,7 @@ import {
 import { WorkbenchError, toErrorData } from '../../common/errors';
 import { inferenceEngineUsedSchema } from '../../common/runEvents';
 import type { ModelJob, ModelJobOptions } from '../../common/trainerMessages';
-import { weightsFolder } from '../appPaths';
+import { exportsFolder, weightsFolder } from '../appPaths';
 import { initBackend } from '../engine/backend';
 import { removeStaleTempFiles } from '../io/atomicWrite';
 import { DEFAULT_WEIGHTS_VARIANT } from '../weights/catalog';
@@ -39,7 +39,7 @@ import { assertClassLinksAllowed } from '../dataset/imageFolderListing';
 import { scanDataset } from './datasetScan';
 import { cellImages } from './cellImages';
 import { browseFiles } from './fileBrowser';
-import { prepareClassify, prepareExport, preparePredict, runModelJob } from './modelCalls';
+import { allRunDataFolders, prepareClassify, prepareExport, preparePredict, runModelJob, type ExportJobResult } from './modelCalls';
 import { modelCatalog } from './modelCatalog';
 import { pathChecker, type PathChecker, type PathPolicy } from './pathPolicy';
 import { RunManager } from './runManager';
@@ -81,7 +81,24 @@ export interface WorkbenchOptions {
   spawnWorker?: () => TrainerChannel;
   /** Caps on model jobs in worker processes (concurrency, queue, time limits). Default: the queue's. */
   modelJobLimits?: ModelJobQueueLimits;
+  /** Where `models.export` writes when no path is given. Default: `exportsFolder()`, read at each call. */
+  exportsFolder?: string;
+  /**
+   * Told of every export written (after it is complete); what it returns is the reply's `downloads`.
+   * Browser mode registers the files for download; the desktop app records them for "Show in folder".
+   * Default: nothing, no downloads.
+   */
+  onExported?: (written: ExportWritten) => ExportDownload[] | Promise<ExportDownload[]>;
 }
+
+/** What an export wrote: the model (a folder for tfjs) and its card. */
+export interface ExportWritten {
+  format: CallResult<'models.export'>['format'];
+  path: string;
+  card: string;
+}
+
+export type ExportDownload = NonNullable<CallResult<'models.export'>['downloads']>[number];
 
 /** What a transport knows about a call beyond its parameters. */
 export interface CallContext {
@@ -152,7 +169,13 @@ export class Workbench {
       'runs.get': (params) => this.runs.get(params.runId),
       'runs.list': () => this.runs.list(),
       // A model job's result is checked against the call's result schema by dispatch.
-      'models.export': async (params) => (await this.modelJob(await prepareExport(params, this.paths, runFolder))) as CallResult<'models.export'>,
+      'models.export': async (params) => {
+        const places = { exportsFolder: options.exportsFolder ?? exportsFolder(), dataFolders: () => allRunDataFolders(this.runs.runsRoot) };
+        // A model job's result is checked against the call's result schema by dispatch.
+        const written = (await this.modelJob(await prepareExport(params, this.paths, runFolder, places))) as ExportJobResult;
+        const downloads = (await options.onExported?.({ format: written.format, path: written.path, card: written.card })) ?? [];
+        return { ...written, ...(downloads.length > 0 ? { downloads } : {}) };
+      },
       'models.predict': async (params) => (await this.modelJob(await preparePredict(params, this.paths, runFolder))) as CallResult<'models.predict'>,
       'weights.download': (params) => this.weightsDownload(params.depth, params.variant),
       'weights.import': (params) => this.weightsImport(params),

@@ -117,7 +117,7 @@ describe('WeightsPanel', () => {
       },
     }));
     const pickPaths = vi.fn(async (_options: PickPathsOptions) => ['/media/usb/resnet50-11ad3fa6.pth']);
-    const api: WorkbenchApi = { ...fake.api, dialogs: { pickPaths } };
+    const api: WorkbenchApi = { ...fake.api, dialogs: { pickPaths, showInFolder: async () => undefined } };
     const { wrapper } = await mountPanel({ ...fake, api });
     await wrapper.get('[data-testid="weights-import-choose"]').trigger('click');
     await flushPromises();
