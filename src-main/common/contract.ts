@@ -219,6 +219,9 @@ export const exportBaseNameSchema = z
     if (problem !== null) context.addIssue({ code: 'custom', message: problem });
   });
 
+/** A new folder's name: one name, by the same rule as an export's (common/exportNames.ts). */
+export const folderNameSchema = exportBaseNameSchema;
+
 /** One file of an export that browser mode offers as a download. */
 export const exportDownloadSchema = z.strictObject({
   /** The model (a zip of the folder for tfjs) or its card. */
@@ -416,6 +419,11 @@ export const CALLS = {
       /** True when the folder held more entries than were listed (at most 2000). */
       truncated: z.boolean(),
     }),
+  }),
+  'files.mkdir': defineCall({
+    description: 'Makes a new, empty folder inside a folder the engine may write to (not inside a run’s image folders).',
+    params: z.strictObject({ parent: absolutePathSchema, name: folderNameSchema }),
+    result: z.strictObject({ path: z.string() }),
   }),
   'images.thumbnails': defineCall({
     description: 'Small previews of image files (JPEG data URLs), for scan reports and galleries.',

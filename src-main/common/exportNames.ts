@@ -81,3 +81,9 @@ function localDate(date: Date): string {
 export function defaultExportName(run: { depth: number; trainDir: string; runId: string }, today: Date = new Date()): string {
   return `resnet${run.depth}-${datasetName(run.trainDir)}-${runDate(run.runId) ?? localDate(today)}`;
 }
+
+/** Why `name` cannot be a new folder's name (the same rule as an export's), as a sentence; null when it can. */
+export function folderNameProblem(name: string): string | null {
+  const problem = exportNameProblem(name);
+  return problem === null ? null : problem.replace('Give the export a file name.', 'Give the folder a name.').replaceAll('file name', 'folder name');
+}

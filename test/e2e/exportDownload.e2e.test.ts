@@ -6,16 +6,16 @@
  * run's train folder is refused with nothing written; an existing file is kept until the replace
  * question is answered. Screen states photographed at 1366x768 and 1024x640, each checked with axe.
  */
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { unzipSync } from 'fflate';
 import { InferenceSession } from 'onnxruntime-node';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from './support/chromium';
 import { startServe, type ServeProcess } from './support/serveProcess';
-import { artifacts, chooseFolder, copySample, screenshot, waitFor } from './support/workbenchUi';
+import { endSession, screenshotFailures, chooseFolder, copySample, screenshot, waitFor } from './support/workbenchUi';
 
 const TOKEN = 'e2e-export-token-0123456789abcdefghijklmn';
 
@@ -71,19 +71,10 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await browser?.close();
-  const code = await serve?.stop();
-  if (serve) await writeFile(path.join(artifacts, 'serve-export.log'), serve.output());
-  expect(code).toBe(0);
-  await rm(appData, { recursive: true, force: true });
-  await rm(dataRoot, { recursive: true, force: true });
+  await endSession(browser, serve, 'serve-export.log', [appData, dataRoot]);
 });
 
-beforeEach(({ task, onTestFailed }) => {
-  onTestFailed(async () => {
-    await page?.screenshot({ path: path.join(artifacts, `failed-${task.name.replace(/\W+/g, '-')}.png`), fullPage: true });
-  });
-});
+screenshotFailures(() => page);
 
 describe('export from the browser, downloaded to this computer', () => {
   it('trains a short run on the sample', async () => {
@@ -165,7 +156,7 @@ describe('export from the browser, downloaded to this computer', () => {
     await chooseFolder(page, dataRoot, 'export-folder', ['fashion', 'train']);
     await exportAndWait(['onnx']);
     expect(await result('onnx').getAttribute('data-state')).toBe('failed');
-    expect(await result('onnx').textContent()).toMatch(/Not saved: .* the folder of the training images of run .* Choose a folder outside it/);
+    expect(await result('onnx').textContent()).toMatch(/Not saved\s*'.* is inside .* the folder of the training images of run .* Choose a folder outside it/);
     expect(await readdir(train)).toEqual(before);
     await photograph('export-refused');
   });

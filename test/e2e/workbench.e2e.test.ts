@@ -7,17 +7,17 @@
  * Screenshots go to test-results/e2e/ (CI artifacts); with E2E_SCREENSHOTS_TO_DOCS=1 also to
  * docs/screenshots/ for the README.
  */
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serializeTorchZip } from '../../src-main/node/weights/torchPth';
 import { formulaStateDict } from '../support/formulaWeights';
 import { launchChromium } from './support/chromium';
 import { startServe, type ServeProcess } from './support/serveProcess';
-import { artifacts, chooseFolder as chooseFolderIn, copySample, sample, screenshot as takeScreenshot, waitFor as waitUntil } from './support/workbenchUi';
+import { artifacts, endSession, screenshotFailures, chooseFolder as chooseFolderIn, copySample, sample, screenshot as takeScreenshot, waitFor as waitUntil } from './support/workbenchUi';
 
 const TOKEN = 'e2e-token-0123456789abcdefghijklmnopqrstuv';
 
@@ -122,20 +122,10 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await browser?.close();
-  const code = await serve?.stop();
-  // What the server said, kept beside the screenshots for whoever reads a failed run.
-  if (serve) await writeFile(path.join(artifacts, 'serve.log'), serve.output());
-  expect(code).toBe(0);
-  await rm(appData, { recursive: true, force: true });
-  await rm(dataRoot, { recursive: true, force: true });
+  await endSession(browser, serve, 'serve.log', [appData, dataRoot]);
 });
 
-beforeEach(({ task, onTestFailed }) => {
-  onTestFailed(async () => {
-    await page?.screenshot({ path: path.join(artifacts, `failed-${task.name.replace(/\W+/g, '-')}.png`), fullPage: true });
-  });
-});
+screenshotFailures(() => page);
 
 describe('browser mode, end to end', () => {
   it('gives nothing to a browser without the token, or to a foreign Host', async () => {

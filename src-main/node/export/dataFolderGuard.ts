@@ -22,7 +22,7 @@ export async function assertOutsideDataFolders(target: string, folders: readonly
     if (!isInside(root, real)) continue;
     throw new WorkbenchError(
       'BAD_INPUT',
-      `Not saved: '${target}' is inside ${folder}, the folder of ${what}. A model saved there would be read as an image (or a new class) the next time that folder is used for training. Choose a folder outside it, such as ${path.dirname(root)}.`,
+      `'${target}' is inside ${folder}, the folder of ${what}. A model saved there would be read as an image (or a new class) the next time that folder is used for training. Choose a folder outside it, such as ${path.dirname(root)}.`,
     );
   }
 }

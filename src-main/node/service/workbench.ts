@@ -38,7 +38,7 @@ import { ensureWeights, importWeights, listImportedWeights, listWeights, type En
 import { assertClassLinksAllowed } from '../dataset/imageFolderListing';
 import { scanDataset } from './datasetScan';
 import { cellImages } from './cellImages';
-import { browseFiles } from './fileBrowser';
+import { browseFiles, makeFolder } from './fileBrowser';
 import { allRunDataFolders, prepareClassify, prepareExport, preparePredict, runModelJob, type ExportJobResult } from './modelCalls';
 import { modelCatalog } from './modelCatalog';
 import { pathChecker, type PathChecker, type PathPolicy } from './pathPolicy';
@@ -180,6 +180,7 @@ export class Workbench {
       'weights.download': (params) => this.weightsDownload(params.depth, params.variant),
       'weights.import': (params) => this.weightsImport(params),
       'files.browse': (params) => browseFiles(params, this.paths, browseRoots()),
+      'files.mkdir': (params) => makeFolder(params, this.paths, () => allRunDataFolders(this.runs.runsRoot)),
       'images.thumbnails': (params) => thumbnails(params, this.paths),
       'models.classify': async (params) => (await this.modelJob(await prepareClassify(params, this.paths, runFolder))) as CallResult<'models.classify'>,
       'runs.images': async (params) => cellImages(await runFolder(params.runId), params),

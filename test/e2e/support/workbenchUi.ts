@@ -4,12 +4,13 @@
  * folder browser, and copy the bundled sample into a data root.
  */
 import { readFileSync } from 'node:fs';
-import { copyFile, mkdir, readdir } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Page } from 'playwright-core';
-import { expect } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { beforeEach, expect } from 'vitest';
+import type { ServeProcess } from './serveProcess';
 
 export const repo = fileURLToPath(new URL('../../../', import.meta.url));
 export const sample = path.join(repo, 'resources', 'sample-fashion');
@@ -37,6 +38,7 @@ export async function expectAccessible(page: Page, name: string): Promise<void> 
 /** test-results/e2e/<name>.png (and docs/screenshots/ with E2E_SCREENSHOTS_TO_DOCS=1), after the axe check. */
 export async function screenshot(page: Page, name: string): Promise<void> {
   await expectAccessible(page, name);
+  await mkdir(artifacts, { recursive: true });
   const file = path.join(artifacts, `${name}.png`);
   await page.screenshot({ path: file, fullPage: true });
   if (process.env.E2E_SCREENSHOTS_TO_DOCS === '1') {
@@ -75,4 +77,26 @@ export async function copySample(dataRoot: string): Promise<void> {
       for (const file of await readdir(path.join(sample, split, cls))) await copyFile(path.join(sample, split, cls, file), path.join(dataRoot, 'fashion', split, cls, file));
     }
   }
+}
+
+/**
+ * Ends a test file: closes the browser and the server (which must exit 0), keeps what the server said
+ * beside the screenshots as `logName` for whoever reads a failed run, removes the temporary `folders`.
+ */
+export async function endSession(browser: Browser | undefined, serve: ServeProcess | undefined, logName: string, folders: string[]): Promise<void> {
+  await browser?.close();
+  const code = await serve?.stop();
+  await mkdir(artifacts, { recursive: true });
+  if (serve) await writeFile(path.join(artifacts, logName), serve.output());
+  expect(code).toBe(0);
+  for (const folder of folders) await rm(folder, { recursive: true, force: true });
+}
+
+/** A failed test leaves a full-page screenshot, failed-<test name>.png. */
+export function screenshotFailures(page: () => Page | undefined): void {
+  beforeEach(({ task, onTestFailed }) => {
+    onTestFailed(async () => {
+      await page()?.screenshot({ path: path.join(artifacts, `failed-${task.name.replace(/\W+/g, '-')}.png`), fullPage: true });
+    });
+  });
 }

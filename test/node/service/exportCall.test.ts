@@ -63,7 +63,7 @@ describe('models.export', () => {
       expect(reply.ok, out).toBe(false);
       if (reply.ok) continue;
       expect(reply.error.code).toBe('BAD_INPUT');
-      expect(reply.error.message).toMatch(/Not saved: .* is inside .*, the folder of the (training|test) images of run .* would be read as an image \(or a new class\) the next time .* Choose a folder outside it, such as /);
+      expect(reply.error.message).toMatch(/^'.*' is inside .*, the folder of the (training|test) images of run .* would be read as an image \(or a new class\) the next time .* Choose a folder outside it, such as /);
       expect(reply.error.message).not.toMatch(/--|force|BAD_INPUT/);
       expect(await readdir(path.dirname(out))).toEqual(before);
     }
@@ -85,5 +85,19 @@ describe('models.export', () => {
   it('asks for a name or a path, and refuses names that are paths', async () => {
     expect(await workbench.dispatch('models.export', { runId: run.runId, format: 'onnx' })).toMatchObject({ ok: false, error: { code: 'BAD_INPUT', message: expect.stringContaining('Give the export a file name') } });
     expect(await workbench.dispatch('models.export', { runId: run.runId, format: 'onnx', name: '../outside' })).toMatchObject({ ok: false, error: { code: 'BAD_INPUT' } });
+  });
+});
+
+describe('files.mkdir (the folder browser’s New folder)', () => {
+  it('makes an empty folder, says when the name is taken, and never makes one inside a run’s image folders', async () => {
+    const made = await workbench.dispatch('files.mkdir', { parent: work, name: 'models' });
+    expect(made).toEqual({ ok: true, value: { path: path.join(work, 'models') } });
+    expect((await stat(path.join(work, 'models'))).isDirectory()).toBe(true);
+    expect(await workbench.dispatch('files.mkdir', { parent: work, name: 'models' })).toMatchObject({ ok: false, error: { code: 'ALREADY_EXISTS', message: expect.stringContaining("already something named 'models'") } });
+    const classesBefore = await readdir(path.join(work, 'train'));
+    expect(await workbench.dispatch('files.mkdir', { parent: path.join(work, 'train'), name: 'exports' })).toMatchObject({ ok: false, error: { code: 'BAD_INPUT', message: expect.stringContaining('training images') } });
+    expect(await readdir(path.join(work, 'train'))).toEqual(classesBefore);
+    expect(await workbench.dispatch('files.mkdir', { parent: work, name: '../escape' })).toMatchObject({ ok: false, error: { code: 'BAD_INPUT' } });
+    expect(await workbench.dispatch('files.mkdir', { parent: path.join(work, 'missing'), name: 'x' })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
   });
 });

@@ -78,7 +78,7 @@ describe('ExportResult', () => {
 
   it('says what a missing folder is about, apart from a run without a model', () => {
     const folder = mount(ExportResult, { props: { outcome: { ...base, state: 'failed', error: { code: 'NOT_FOUND', message: "The folder for the export '/gone' does not exist." } } } });
-    expect(folder.text()).toContain('Choose a folder that exists, or save in the exports folder.');
+    expect(folder.text()).toContain('The folder to save in is not there: choose one that is (Choose… can also make a new folder), or save in the exports folder.');
     const model = mount(ExportResult, { props: { outcome: { ...base, state: 'failed', error: { code: 'NOT_FOUND', message: 'The run r has no best.safetensors yet.' } } } });
     expect(model.text()).toContain('This run kept no model to export.');
   });
