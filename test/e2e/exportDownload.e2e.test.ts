@@ -160,4 +160,22 @@ describe('export from the browser, downloaded to this computer', () => {
     expect(await readdir(train)).toEqual(before);
     await photograph('export-refused');
   });
+
+  it('makes a new folder in the folder browser and exports there', async () => {
+    await byTestId('export-folder-choose').click();
+    await byTestId('folder-browser').waitFor();
+    await byTestId('browser-location').fill(dataRoot);
+    await byTestId('browser-location').press('Enter');
+    await expect.poll(() => byTestId('browser-entry').first().getAttribute('data-name')).toBe('fashion');
+    await byTestId('browser-new-folder').click();
+    await byTestId('browser-new-folder-name').fill('models');
+    await photograph('export-new-folder');
+    await byTestId('browser-new-folder-create').click();
+    await expect.poll(() => byTestId('browser-location').inputValue()).toBe(path.join(dataRoot, 'models'));
+    await byTestId('browser-choose').click();
+    await byTestId('folder-browser').waitFor({ state: 'hidden' });
+    await exportAndWait(['onnx']);
+    expect(await result('onnx').getAttribute('data-state'), (await result('onnx').textContent()) ?? '').toBe('done');
+    expect(await readdir(path.join(dataRoot, 'models'))).toEqual([`${baseName}.onnx`, `${baseName}.onnx.md`]);
+  });
 });

@@ -173,7 +173,8 @@ export class Workbench {
         const places = { exportsFolder: options.exportsFolder ?? exportsFolder(), dataFolders: () => allRunDataFolders(this.runs.runsRoot) };
         // A model job's result is checked against the call's result schema by dispatch.
         const written = (await this.modelJob(await prepareExport(params, this.paths, runFolder, places))) as ExportJobResult;
-        const downloads = (await options.onExported?.({ format: written.format, path: written.path, card: written.card })) ?? [];
+        // The files are written either way: a host that cannot offer them (a folder gone meanwhile) offers none.
+        const downloads = (await Promise.resolve(options.onExported?.({ format: written.format, path: written.path, card: written.card })).catch(() => undefined)) ?? [];
         return { ...written, ...(downloads.length > 0 ? { downloads } : {}) };
       },
       'models.predict': async (params) => (await this.modelJob(await preparePredict(params, this.paths, runFolder))) as CallResult<'models.predict'>,
