@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import { ERROR_CODES, type ErrorData } from './errors';
+import { exportNameProblem, MAX_EXPORT_NAME_LENGTH } from './exportNames';
 import { RESNET_DEPTHS } from './resnetSpec';
 import { runConfigSchema } from './runConfig';
 import { inferenceEngineUsedSchema, RUN_EVENT_SCHEMAS, type RunEventName } from './runEvents';
@@ -224,6 +225,28 @@ export const runLabelSchema = z.strictObject({
 /** Mirrors node/export/modelCard.ts EXPORT_FORMATS (the service's types check that they agree). */
 export const exportFormatSchema = z.enum(['tfjs', 'onnx', 'pth', 'safetensors']);
 
+/** An export's base name: one file name, valid on every desktop system (common/exportNames.ts). */
+export const exportBaseNameSchema = z
+  .string()
+  .max(MAX_EXPORT_NAME_LENGTH)
+  .superRefine((name, context) => {
+    const problem = exportNameProblem(name);
+    if (problem !== null) context.addIssue({ code: 'custom', message: problem });
+  });
+
+/** A new folder's name: one name, by the same rule as an export's (common/exportNames.ts). */
+export const folderNameSchema = exportBaseNameSchema;
+
+/** One file of an export that browser mode offers as a download. */
+export const exportDownloadSchema = z.strictObject({
+  /** The model (a zip of the folder for tfjs) or its card. */
+  kind: z.enum(['model', 'card']),
+  /** Same-origin path, `/download/<id>`; valid for a limited time. */
+  url: z.string().regex(/^\/download\/[A-Za-z0-9_-]{16,64}$/),
+  /** The name the browser saves it under. */
+  fileName: z.string().min(1).max(255),
+});
+
 export const topClassSchema = z.strictObject({ index: z.number().int().nonnegative(), label: z.string(), probability: z.number() });
 
 export const filePredictionSchema = z.union([
@@ -365,7 +388,16 @@ export const CALLS = {
   }),
   'models.export': defineCall({
     description: 'Writes a run’s model in another format, with its model card beside it.',
-    params: z.strictObject({ runId: runIdSchema, format: exportFormatSchema, out: absolutePathSchema, force: z.boolean().optional() }),
+    params: z.strictObject({
+      runId: runIdSchema,
+      format: exportFormatSchema,
+      /** The file (a folder for tfjs) to write. Without it: `name` in the engine's exports folder. */
+      out: absolutePathSchema.optional(),
+      /** The base name in the exports folder (`<name>.onnx`, `<name>-tfjs`); used only without `out`. */
+      name: exportBaseNameSchema.optional(),
+      /** Replace an earlier export at that path (and its card). Default false. */
+      force: z.boolean().optional(),
+    }),
     result: z.strictObject({
       format: exportFormatSchema,
       path: z.string(),
@@ -373,6 +405,8 @@ export const CALLS = {
       card: z.string(),
       /** The model card itself (Markdown). */
       cardText: z.string(),
+      /** Browser mode: addresses this server serves what was written at, for a download (none elsewhere). */
+      downloads: z.array(exportDownloadSchema).optional(),
     }),
   }),
   'models.predict': defineCall({
@@ -461,6 +495,11 @@ export const CALLS = {
       /** True when the folder held more entries than were listed (at most 2000). */
       truncated: z.boolean(),
     }),
+  }),
+  'files.mkdir': defineCall({
+    description: 'Makes a new, empty folder inside a folder the engine may write to (not inside a run’s image folders).',
+    params: z.strictObject({ parent: absolutePathSchema, name: folderNameSchema }),
+    result: z.strictObject({ path: z.string() }),
   }),
   'images.thumbnails': defineCall({
     description: 'Small previews of image files (JPEG data URLs), for scan reports and galleries.',
@@ -617,10 +656,18 @@ export type PickPathsOptions = z.input<typeof pickPathsOptionsSchema>;
 export interface DesktopDialogs {
   /** The chosen absolute paths; empty when the user cancelled. */
   pickPaths(options: PickPathsOptions): Promise<string[]>;
+  /**
+   * Shows a file or folder an export of this session wrote in the system's file manager (selected
+   * in its folder). Anything else is refused: the promise rejects.
+   */
+  showInFolder(path: string): Promise<void>;
 }
 
 /** The IPC channel of the native open dialog (desktop app only; not a contract call). */
 export const PICK_PATHS_CHANNEL = 'workbench:dialog:pick-paths';
+
+/** The IPC channel of "Show in folder" (desktop app only; not a contract call). */
+export const SHOW_IN_FOLDER_CHANNEL = 'workbench:shell:show-in-folder';
 
 /** What an implementation of the contract provides: one function per call, on validated params. */
 export type WorkbenchHandlers = {

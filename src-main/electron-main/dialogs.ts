@@ -1,10 +1,12 @@
 /**
  * Native open dialogs for the page (desktop only): folders and files are chosen in main with the
  * system's dialog, so the page never names a path it did not get from the user. The options the
- * page sends are validated like a contract call's parameters.
+ * page sends are validated like a contract call's parameters. And "Show in folder" for what an
+ * export just wrote, and nothing else.
  */
 import type { OpenDialogOptions } from 'electron';
-import { PICK_PATHS_CHANNEL, pickPathsOptionsSchema } from '../common/contract';
+import path from 'node:path';
+import { absolutePathSchema, PICK_PATHS_CHANNEL, pickPathsOptionsSchema, SHOW_IN_FOLDER_CHANNEL } from '../common/contract';
 import { handleFromTrustedSender, type InvokeRegistry } from './ipc';
 import type { TrustedSenders } from './security';
 
@@ -41,5 +43,45 @@ export function registerDialogHandler(
     if (result.canceled) return [];
     await onChosen(result.filePaths);
     return result.filePaths;
+  });
+}
+
+/** Exports written in this session (model files or folders, and cards): what "Show in folder" may show. */
+export class WrittenExports {
+  private readonly paths: string[] = [];
+
+  constructor(private readonly max = 100) {}
+
+  add(...written: string[]): void {
+    for (const raw of written) {
+      const normal = path.normalize(raw);
+      const at = this.paths.indexOf(normal);
+      if (at >= 0) this.paths.splice(at, 1);
+      this.paths.push(normal);
+    }
+    this.paths.splice(0, Math.max(0, this.paths.length - this.max));
+  }
+
+  has(target: string): boolean {
+    return this.paths.includes(path.normalize(target));
+  }
+}
+
+/**
+ * "Show in folder": the page names a path, main shows it in the file manager only when an export of
+ * this session wrote it (a page cannot make the shell open or reveal anything else).
+ */
+export function registerShowInFolderHandler(
+  ipc: InvokeRegistry,
+  showItemInFolder: (fullPath: string) => void,
+  written: WrittenExports,
+  trusted: () => TrustedSenders,
+  log: (message: string) => void = console.warn,
+): void {
+  handleFromTrustedSender(ipc, SHOW_IN_FOLDER_CHANNEL, 'dialogs.showInFolder', trusted, log, async (raw) => {
+    const parsed = absolutePathSchema.safeParse(raw);
+    if (!parsed.success || !path.isAbsolute(parsed.data)) throw new TypeError('Show in folder needs an absolute path.');
+    if (!written.has(parsed.data)) throw new TypeError('Only files an export wrote in this session can be shown in their folder.');
+    showItemInFolder(path.normalize(parsed.data));
   });
 }

@@ -18,7 +18,7 @@ import { Workbench } from '../node/service/workbench';
 import { appArguments, launchModeFor, type LaunchMode } from './launchMode';
 import { describeSelfTest, selfTestPageScript, selfTestProblems, type SelfTestPlan, type SelfTestSummary } from './selfTest';
 import { APP_INDEX_URL, APP_ORIGIN, APP_SCHEME, APP_SCHEME_PRIVILEGES, appProtocolResponse } from './appProtocol';
-import { registerDialogHandler } from './dialogs';
+import { registerDialogHandler, registerShowInFolderHandler, WrittenExports } from './dialogs';
 import { registerContractHandlers, sendEvent } from './ipc';
 import { applicationMenuTemplate } from './menu';
 import { utilityTrainerChannel } from './trainerChannel';
@@ -137,8 +137,14 @@ async function start(): Promise<void> {
   process.env.RESNET_WORKBENCH_DATA ||= app.getPath('userData');
   // The engine touches only what the user picked in a native dialog and the app's data folder.
   const chosen = new ChosenPaths(appDataFolder());
+  const written = new WrittenExports();
   const workbench = new Workbench({
     pathPolicy: chosen.policy(),
+    // What an export wrote may be shown in its folder (and nothing else).
+    onExported: (result) => {
+      written.add(result.path, result.card);
+      return [];
+    },
     browseRoots: () => [appDataFolder()],
     spawnWorker: startTrainerProcess,
   });
@@ -158,6 +164,7 @@ async function start(): Promise<void> {
     console.warn,
     (paths) => chosen.add(paths),
   );
+  registerShowInFolderHandler(ipcMain, (fullPath) => shell.showItemInFolder(fullPath), written, trusted);
   Menu.setApplicationMenu(
     Menu.buildFromTemplate(
       applicationMenuTemplate({

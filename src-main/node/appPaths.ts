@@ -54,3 +54,8 @@ export function weightsFolder(options: AppPathOptions = {}): string {
 export function runsFolder(options: AppPathOptions = {}): string {
   return path.join(appDataFolder(options), 'runs');
 }
+
+/** Where exports go unless the user names a folder: `<data>/exports`. */
+export function exportsFolder(options: AppPathOptions = {}): string {
+  return path.join(appDataFolder(options), 'exports');
+}

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONTENT_SECURITY_POLICY } from '../../src-main/electron-main/security';
-import { CALL_NAMES, PICK_PATHS_CHANNEL, callChannel } from '../../src-main/common/contract';
+import { CALL_NAMES, PICK_PATHS_CHANNEL, SHOW_IN_FOLDER_CHANNEL, callChannel } from '../../src-main/common/contract';
 import { runHarness, type CliReport, type SelfTestReport } from './runHarness';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -148,6 +148,9 @@ interface HarnessReport {
   runStarted: boolean;
   runOutcome: { event: string; epochsRun?: number; error?: { code: string; message: string } };
   forks: Array<{ modulePath: string; options: Record<string, unknown> }>;
+  exported: { ok: boolean; value?: { path: string; card: string; downloads?: unknown[] }; error?: { message: string } };
+  shownInFolder: string[];
+  showRefusals: string[];
   catalog: { ok: boolean; value?: { models: { depth: number }[] } };
   engineInfo: { ok: boolean; value?: { backend: string; versions: Record<string, string>; inference?: { engine: string; provider: string } } };
   badParams: { ok: boolean; error?: { code: string } };
@@ -168,7 +171,7 @@ describe('the built app, run without Electron', () => {
 
   beforeAll(async () => {
     report = await runHarness<HarnessReport>(outDir, userDataRoot);
-  }, 60_000);
+  }, 120_000);
 
   it('main parses, takes the single-instance lock and sandboxes every renderer', () => {
     expect(report.singleInstanceLockRequested).toBe(true);
@@ -191,7 +194,7 @@ describe('the built app, run without Electron', () => {
   });
 
   it('registers one IPC handler per contract call, and the preload exposes one method per call', () => {
-    expect(report.channels.sort()).toEqual([...CALL_NAMES.map(callChannel), PICK_PATHS_CHANNEL].sort());
+    expect(report.channels.sort()).toEqual([...CALL_NAMES.map(callChannel), PICK_PATHS_CHANNEL, SHOW_IN_FOLDER_CHANNEL].sort());
     expect(report.exposedName).toBe('workbench');
     expect(report.apiKeys.sort()).toEqual([...new Set(CALL_NAMES.map((c) => c.split('.')[0]!)), 'on', 'dialogs'].sort());
   });
@@ -210,8 +213,10 @@ describe('the built app, run without Electron', () => {
   it('trains a run started from the page in a utility process built beside main, never in main', () => {
     expect(report.runStarted).toBe(true);
     expect(report.runOutcome).toEqual({ event: 'run.finished', epochsRun: 1 });
-    // Two utility processes, both from the built worker entry: engine.info's look at ONNX Runtime, then the run.
-    expect(report.forks.map((f) => f.modulePath)).toEqual([path.join(outDir, 'main/trainerProcess.js'), path.join(outDir, 'main/trainerProcess.js')]);
+    // Utility processes, all from the built worker entry: engine.info's look at ONNX Runtime, the run,
+    // and the export (unless the kept engine.info worker took it).
+    expect(report.forks.length).toBeGreaterThanOrEqual(2);
+    for (const forked of report.forks) expect(forked.modulePath).toBe(path.join(outDir, 'main/trainerProcess.js'));
   });
 
   it('opens native dialogs for the page with checked options, and sets the app menu', () => {
@@ -222,6 +227,15 @@ describe('the built app, run without Electron', () => {
     expect(report.dialogOptions).toEqual([{ title: 'Train folder', properties: ['openDirectory', 'dontAddToRecent', 'createDirectory'] }]);
     expect(report.badDialog).toMatch(/kind/);
     expect(report.menu).toEqual(['File', 'editMenu', 'View', 'windowMenu']);
+  });
+
+  it('exports into the app’s exports folder and shows what the export wrote in its folder, and nothing else', () => {
+    expect(report.exported.ok, report.exported.error?.message).toBe(true);
+    expect(report.exported.value?.path).toBe(`${userDataRoot}/userData/exports/harness-model.onnx`);
+    // No downloads in the desktop app: the file is already on the user's computer.
+    expect(report.exported.value?.downloads).toBeUndefined();
+    expect(report.shownInFolder).toEqual([report.exported.value?.path]);
+    expect(report.showRefusals).toEqual([expect.stringMatching(/export wrote/), expect.stringMatching(/absolute path/), expect.stringMatching(/export wrote/)]);
   });
 
   it('refuses IPC from an iframe, new windows, navigation away, permissions; sets the CSP header', () => {

@@ -26,6 +26,7 @@ const stub = {
   forks: [],
   dialogs: [],
   opened: [],
+  shownInFolder: [],
   protocolHandlers: {},
   deliverToRenderer(channel, payload) {
     for (const listener of rendererListeners.get(channel) ?? []) listener({ senderId: 0 }, payload);
@@ -164,6 +165,19 @@ const ended = new Promise((resolve) => {
 const started = await api.runs.start({ config: { trainDir, weights: 'none', imageSize: 32, epochs: 1, batchSize: 4, augment: false, valSplit: 0.5 } });
 const runOutcome = await ended;
 
+// Export the run into the app's exports folder (replacing an earlier test's: the user-data folder is kept between runs); "Show in folder" shows what it wrote, and nothing else.
+const exported = await api.models.export({ runId: started.value.runId, format: 'onnx', name: 'harness-model', force: true });
+const showRefusals = [];
+if (exported.ok) await api.dialogs.showInFolder(exported.value.path);
+for (const target of ['/etc/passwd', 'relative/path', `${exported.value?.path ?? '/x'}/../../..`]) {
+  try {
+    await api.dialogs.showInFolder(target);
+    showRefusals.push('shown');
+  } catch (error) {
+    showRefusals.push(error.message);
+  }
+}
+
 let iframeRefusal;
 try {
   await stub.handlers.get('workbench:call:engine.info')(iframeEvent, undefined);
@@ -216,5 +230,8 @@ report(
     runStarted: started.ok,
     runOutcome,
     forks: stub.forks,
+    exported,
+    shownInFolder: stub.shownInFolder,
+    showRefusals,
   },
 );

@@ -162,4 +162,7 @@ export const shell = {
     stub.opened.push(target);
     return '';
   },
+  showItemInFolder: (target) => {
+    stub.shownInFolder.push(target);
+  },
 };

@@ -7,25 +7,19 @@
  * Screenshots go to test-results/e2e/ (CI artifacts); with E2E_SCREENSHOTS_TO_DOCS=1 also to
  * docs/screenshots/ for the README.
  */
-import { readFileSync } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
+import { mkdir, mkdtemp, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serializeTorchZip } from '../../src-main/node/weights/torchPth';
 import { formulaStateDict } from '../support/formulaWeights';
 import { unusedLocalPort } from '../support/httpFixtureServer';
 import { launchChromium } from './support/chromium';
 import { startServe, type ServeProcess } from './support/serveProcess';
+import { artifacts, endSession, screenshotFailures, chooseFolder as chooseFolderIn, copySample, sample, screenshot as takeScreenshot, waitFor as waitUntil } from './support/workbenchUi';
 
-const repo = fileURLToPath(new URL('../../', import.meta.url));
-const sample = path.join(repo, 'resources', 'sample-fashion');
-const artifacts = path.join(repo, 'test-results', 'e2e');
-const docsScreenshots = path.join(repo, 'docs', 'screenshots');
 const TOKEN = 'e2e-token-0123456789abcdefghijklmnopqrstuv';
 
 let appData: string;
@@ -54,32 +48,8 @@ function runIdIn(text: string | null): string | undefined {
   return /\d{8}-\d{6}-resnet18-[0-9a-f]{6}/.exec(text ?? '')?.[0];
 }
 
-/** axe-core's source, run in the page (through the debugger protocol: the page's CSP allows no inline script). */
-const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-
-interface AxeViolation {
-  id: string;
-  impact: string | null;
-  help: string;
-  nodes: { target: string[] }[];
-}
-
-/** Every screen state the test photographs is also checked with axe-core: no serious or critical violation. */
-async function expectAccessible(name: string): Promise<void> {
-  await page.evaluate(axeSource);
-  const { violations } = (await page.evaluate('axe.run(document, { resultTypes: ["violations"] })')) as { violations: AxeViolation[] };
-  const grave = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  expect(grave.map((v) => `${v.impact} ${v.id} (${v.help}): ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(' | ')}`), `axe on ${name}`).toEqual([]);
-}
-
 async function screenshot(name: string): Promise<void> {
-  await expectAccessible(name);
-  const file = path.join(artifacts, `${name}.png`);
-  await page.screenshot({ path: file, fullPage: true });
-  if (process.env.E2E_SCREENSHOTS_TO_DOCS === '1') {
-    await mkdir(docsScreenshots, { recursive: true });
-    await copyFile(file, path.join(docsScreenshots, `${name}.png`));
-  }
+  await takeScreenshot(page, name);
 }
 
 const byTestId = (id: string) => page.locator(`[data-testid="${id}"]`);
@@ -95,28 +65,15 @@ async function chartPoints(id: string): Promise<number> {
 }
 
 async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 120_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    if (await check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  throw new Error(`timed out waiting for ${what}\n--- serve output ---\n${serve.output().slice(-4000)}`);
+  await waitUntil(what, check, timeoutMs, () => `--- serve output ---\n${serve.output().slice(-4000)}`);
 }
 
 async function goTo(view: string): Promise<void> {
   await byTestId(`nav-${view}`).click();
 }
 
-/** Opens a PathPicker's folder browser and walks from the data root down `names`. */
 async function chooseFolder(picker: string, names: string[]): Promise<void> {
-  await byTestId(`${picker}-choose`).click();
-  const browserDialog = byTestId('folder-browser');
-  await browserDialog.waitFor();
-  // The roots come first: the data root, then the runs folder.
-  await browserDialog.locator(`[data-testid="browser-entry"][data-name="${dataRoot}"]`).click();
-  for (const name of names) await browserDialog.locator(`[data-testid="browser-entry"][data-name="${name}"]`).click();
-  await byTestId('browser-choose').click();
-  await browserDialog.waitFor({ state: 'hidden' });
+  await chooseFolderIn(page, dataRoot, picker, names);
 }
 
 async function fillField(name: string, value: string): Promise<void> {
@@ -155,12 +112,7 @@ beforeAll(async () => {
   appData = await mkdtemp(path.join(tmpdir(), 'workbench-e2e-app-'));
   // The data root holds a copy of the sample, so nothing the test does can touch the repository.
   dataRoot = await mkdtemp(path.join(tmpdir(), 'workbench-e2e-data-'));
-  for (const split of ['train', 'test']) {
-    for (const cls of await readdir(path.join(sample, split))) {
-      await mkdir(path.join(dataRoot, 'fashion', split, cls), { recursive: true });
-      for (const file of await readdir(path.join(sample, split, cls))) await copyFile(path.join(sample, split, cls, file), path.join(dataRoot, 'fashion', split, cls, file));
-    }
-  }
+  await copySample(dataRoot);
   // A checkpoint of the user's own to import (formula weights in torchvision's ResNet-18 layout, as .pth).
   await mkdir(path.join(dataRoot, 'checkpoints'));
   await writeFile(path.join(dataRoot, 'checkpoints', 'my-resnet18.pth'), serializeTorchZip(formulaStateDict(18, 1000)));
@@ -173,20 +125,10 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await browser?.close();
-  const code = await serve?.stop();
-  // What the server said, kept beside the screenshots for whoever reads a failed run.
-  if (serve) await writeFile(path.join(artifacts, 'serve.log'), serve.output());
-  expect(code).toBe(0);
-  await rm(appData, { recursive: true, force: true });
-  await rm(dataRoot, { recursive: true, force: true });
+  await endSession(browser, serve, 'serve.log', [appData, dataRoot]);
 });
 
-beforeEach(({ task, onTestFailed }) => {
-  onTestFailed(async () => {
-    await page?.screenshot({ path: path.join(artifacts, `failed-${task.name.replace(/\W+/g, '-')}.png`), fullPage: true });
-  });
-});
+screenshotFailures(() => page);
 
 describe('browser mode, end to end', () => {
   it('gives nothing to a browser without the token, or to a foreign Host', async () => {

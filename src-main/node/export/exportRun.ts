@@ -5,7 +5,10 @@
  */
 import path from 'node:path';
 import { WorkbenchError } from '../../common/errors';
+import { runsFolder } from '../appPaths';
 import { removeStaleTempFiles, writeFileAtomic, writeFilesAtomic } from '../io/atomicWrite';
+import { openRunFolder, type RunRecord } from '../train/runFolder';
+import { assertOutsideDataFolders, type DataFolder } from './dataFolderGuard';
 import type { ExportMetadata } from './exportMetadata';
 import { assertWritableTarget, writeFolderAtomic } from './exportTarget';
 import { classifierModel } from './loadModel';
@@ -44,11 +47,21 @@ export function modelCardPath(format: ExportFormat, out: string): string {
   return format === 'tfjs' ? path.join(out, 'README.md') : `${out}.md`;
 }
 
+/** The folders a run read its images from, named for messages. */
+export function runDataFolders(record: Pick<RunRecord, 'id' | 'config'>): DataFolder[] {
+  const folders: DataFolder[] = [{ folder: record.config.trainDir, what: `the training images of run ${record.id}` }];
+  if (record.config.testDir) folders.push({ folder: record.config.testDir, what: `the test images of run ${record.id}` });
+  return folders;
+}
+
 export async function exportRun(options: ExportRunOptions): Promise<ExportResult> {
   const out = path.resolve(options.out);
   const force = options.force ?? false;
   const format = options.format;
   const card = modelCardPath(format, out);
+  // Cheap checks first, before the model is loaded: a refused export writes nothing.
+  const record = await openRunFolder(options.run, options.runsRoot ?? runsFolder());
+  await assertOutsideDataFolders(out, runDataFolders(record));
   await assertWritableTarget(out, force);
   if (format !== 'tfjs') await assertWritableTarget(card, force);
   // What an export killed here before left behind (kill -9 between its writes and renames).

@@ -12,11 +12,12 @@ import { WorkbenchError } from '../../common/errors';
 export async function assertWritableTarget(target: string, force: boolean): Promise<void> {
   const existing = await stat(target).catch(() => undefined);
   if (existing && !force) {
-    throw new WorkbenchError('ALREADY_EXISTS', `${target} already exists; choose another path, or allow replacing it (--force on the command line, 'Overwrite existing files' in the app).`);
+    // Said without naming a control: the CLI adds its flag, the app its checkbox.
+    throw new WorkbenchError('ALREADY_EXISTS', `'${target}' already exists.`);
   }
   if (existing?.isDirectory() && force && !(await stat(path.join(target, 'model.json')).catch(() => undefined))) {
-    // --force replaces an earlier export, never an arbitrary folder of someone's files.
-    throw new WorkbenchError('ALREADY_EXISTS', `${target} is a folder that does not hold an exported tfjs model; refusing to replace it even when overwriting is allowed.`);
+    // Replacing is for an earlier export, never an arbitrary folder of someone's files.
+    throw new WorkbenchError('ALREADY_EXISTS', `'${target}' is a folder that does not hold an exported TensorFlow.js model, so it is not replaced; choose another name or folder.`);
   }
 }
 

@@ -1,7 +1,7 @@
 /**
  * Which folders a browser may make the engine read and write: its data roots (`--data-root`, default
  * the current folder) and the runs folder; and, to read only, the engine's own folders a run may be
- * told to read from (the weights folder, where imported checkpoints are kept). Every path is resolved
+ * told to read from (the weights folder, where imported checkpoints are kept); and its exports folder. Every path is resolved
  * with realpath before it is compared, so a symbolic link inside a root cannot lead outside it.
  */
 import { mkdir, realpath, stat } from 'node:fs/promises';
@@ -22,13 +22,20 @@ export interface DataRoots {
   browseRoots: string[];
   /** Folders that may be read but not written or browsed (resolved). */
   readOnlyRoots: string[];
+  /** The engine's own folders a browser may also write to and browse (the exports folder), resolved. */
+  writableRoots: string[];
 }
 
 /**
  * Resolves the data roots (each must be an existing folder) and the runs folder (created when
  * missing, as the first run would).
  */
-export async function resolveDataRoots(dataRoots: readonly string[], runsRoot: string, readOnlyRoots: readonly string[] = []): Promise<DataRoots> {
+export async function resolveDataRoots(
+  dataRoots: readonly string[],
+  runsRoot: string,
+  readOnlyRoots: readonly string[] = [],
+  writableRoots: readonly string[] = [],
+): Promise<DataRoots> {
   if (dataRoots.length === 0) throw new WorkbenchError('BAD_INPUT', 'At least one data root is needed.');
   const resolved: string[] = [];
   for (const root of dataRoots) {
@@ -46,7 +53,14 @@ export async function resolveDataRoots(dataRoots: readonly string[], runsRoot: s
     await mkdir(root, { recursive: true });
     readOnly.push(await realpath(root));
   }
-  return { dataRoots: resolved, runsRoot: runs, browseRoots: resolved.includes(runs) ? resolved : [...resolved, runs], readOnlyRoots: readOnly };
+  const writable: string[] = [];
+  for (const root of writableRoots) {
+    await mkdir(root, { recursive: true });
+    writable.push(await realpath(root));
+  }
+  const browseRoots = [...resolved];
+  for (const root of [runs, ...writable]) if (!browseRoots.includes(root)) browseRoots.push(root);
+  return { dataRoots: resolved, runsRoot: runs, browseRoots, readOnlyRoots: readOnly, writableRoots: writable };
 }
 
 /** The service's PathPolicy for browser mode: paths (after realpath) inside a root only. */

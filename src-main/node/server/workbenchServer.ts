@@ -1,7 +1,8 @@
 /**
  * Browser mode's server: the built renderer and the contract's WebSocket on one node:http server,
  * behind the checks of serverSecurity.ts. Order for every request: the Host must name this server
- * (421), then the token (URL or cookie, else 401), then the file. The WebSocket at /ws also needs
+ * (421), then the token (URL or cookie, else 401), then the file (the renderer's, or an export's
+ * download at /download/<id>). The WebSocket at /ws also needs
  * this server's own Origin; a refused upgrade gets 403 before any handshake.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -24,6 +25,7 @@ import {
   tokenCookieHeader,
   type MachineNames,
 } from './serverSecurity';
+import type { ExportDownloads } from './exportDownloads';
 import { serveStatic } from './staticRenderer';
 import { attachWorkbenchTransport, type TransportService } from './wsTransport';
 
@@ -40,6 +42,8 @@ export interface WorkbenchServerOptions {
   token?: string;
   /** The machine's name and addresses (tests); default from node:os. */
   machine?: MachineNames;
+  /** Exports offered for download at `/download/<id>` (registered by the service). Default: none. */
+  downloads?: ExportDownloads;
 }
 
 export interface WorkbenchServer {
@@ -133,6 +137,10 @@ export async function startWorkbenchServer(options: WorkbenchServerOptions): Pro
     }
     if (url.pathname === WS_PATH) {
       response.writeHead(426, { 'Content-Type': PLAIN_TEXT, Upgrade: 'websocket' }).end('This address takes WebSocket connections only.\n');
+      return;
+    }
+    if (options.downloads?.handles(url.pathname)) {
+      await options.downloads.serve(request, response, url.pathname);
       return;
     }
     await serveStatic(options.rendererFolder, request, response, url.pathname);

@@ -3,11 +3,12 @@
  * on the engine's machine. Every folder listed goes through the service's path policy first, so in
  * browser mode nothing outside the data roots can be listed.
  */
-import { readdir, stat } from 'node:fs/promises';
+import { mkdir, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { BrowseEntry, CallParams, CallResult } from '../../common/contract';
 import { WorkbenchError } from '../../common/errors';
 import { hasImageExtension } from '../dataset/imageExtensions';
+import { assertOutsideDataFolders, type DataFolder } from '../export/dataFolderGuard';
 import { isInside } from '../io/pathInside';
 import type { PathChecker } from './pathPolicy';
 
@@ -65,4 +66,22 @@ export async function browseFiles(
     entries: entries.slice(0, MAX_BROWSE_ENTRIES),
     truncated: entries.length > MAX_BROWSE_ENTRIES,
   };
+}
+
+/**
+ * `files.mkdir`: the folder browser's "New folder". The new folder must be allowed for writing by the
+ * path policy, its parent must exist, and it must not be inside a run's image folders (there it
+ * would be a new, empty class the next time the folder is used for training).
+ */
+export async function makeFolder(params: CallParams<'files.mkdir'>, paths: PathChecker, dataFolders: () => Promise<DataFolder[]>): Promise<CallResult<'files.mkdir'>> {
+  const target = await paths.writable(path.join(params.parent, params.name), 'the new folder');
+  await assertOutsideDataFolders(target, await dataFolders());
+  try {
+    await mkdir(target);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') throw new WorkbenchError('ALREADY_EXISTS', `There is already something named '${params.name}' in ${params.parent}; choose another name.`);
+    throw new WorkbenchError('IO', `Could not make the folder '${target}': ${code === 'EACCES' || code === 'EPERM' ? 'this engine may not write there' : (error as Error).message}.`, { cause: error });
+  }
+  return { path: target };
 }

@@ -4,14 +4,17 @@
  * policy (`prepare…`), then `runModelJob` does the compute — in the engine's own process, or in a worker
  * process when the host has one, so a long prediction or export cannot stall the process serving the UI.
  */
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { runIdSchema, type CallParams, type CallResult, type FilePrediction } from '../../common/contract';
+import { exportFileName } from '../../common/exportNames';
 import { WorkbenchError } from '../../common/errors';
 import type { ModelJob, ModelJobOptions } from '../../common/trainerMessages';
 import { initBackend } from '../engine/backend';
-import { exportRun } from '../export/exportRun';
+import { assertOutsideDataFolders, type DataFolder } from '../export/dataFolderGuard';
+import { exportRun, runDataFolders } from '../export/exportRun';
+import { openRunFolder } from '../train/runFolder';
 import { classifyWithModel, loadModelForPrediction } from '../export/loadModel';
 import type { LoadedModel } from '../export/loadRunModel';
 import { inferenceEngineHere, type InferenceEngineUsed } from '../engine/frozenNetwork';
@@ -40,9 +43,36 @@ async function resolveModel(model: string, paths: PathChecker, runFolder: RunFol
   return runFolder(model);
 }
 
-export async function prepareExport(params: CallParams<'models.export'>, paths: PathChecker, runFolder: RunFolder): Promise<ModelJob> {
+/** Where `models.export` writes when the caller names no path, and which folders hold training data. */
+export interface ExportPlaces {
+  /** The engine's exports folder (created on first use). */
+  exportsFolder: string;
+  /** The image folders of every run the engine knows: no export may land inside one. */
+  dataFolders: () => Promise<DataFolder[]>;
+}
+
+/** The train and test folders of every run folder under `runsRoot`, named for messages. */
+export async function allRunDataFolders(runsRoot: string): Promise<DataFolder[]> {
+  const entries = await readdir(runsRoot, { withFileTypes: true }).catch(() => []);
+  const folders: DataFolder[] = [];
+  for (const entry of entries) {
+    if (!entry.isDirectory()) continue;
+    const record = await openRunFolder(path.join(runsRoot, entry.name), runsRoot).catch(() => undefined);
+    if (record) folders.push(...runDataFolders(record));
+  }
+  return folders;
+}
+
+export async function prepareExport(params: CallParams<'models.export'>, paths: PathChecker, runFolder: RunFolder, places: ExportPlaces): Promise<ModelJob> {
+  let requested = params.out;
+  if (requested === undefined) {
+    if (params.name === undefined) throw new WorkbenchError('BAD_INPUT', 'Give the export a file name, or the path to write it to.');
+    await mkdir(places.exportsFolder, { recursive: true });
+    requested = path.join(places.exportsFolder, exportFileName(params.name, params.format));
+  }
   // The destination first: a path the caller may not write is refused before anything else is looked at.
-  const out = await paths.writable(params.out, 'the export');
+  const out = await paths.writable(requested, 'the export');
+  await assertOutsideDataFolders(out, await places.dataFolders());
   const folder = await runFolder(params.runId);
   return { kind: 'export', folder, format: params.format, out, force: params.force ?? false };
 }
@@ -94,8 +124,11 @@ async function classifyUploads(loaded: LoadedModel, images: Extract<ModelJob, { 
   }
 }
 
+/** What an export job answers; the service adds the downloads its host offers. */
+export type ExportJobResult = Omit<CallResult<'models.export'>, 'downloads'>;
+
 export type ModelJobResult =
-  | CallResult<'models.export'>
+  | ExportJobResult
   | CallResult<'models.predict'>
   | CallResult<'models.classify'>
   | CallResult<'jobs.export'>

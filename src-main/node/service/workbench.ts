@@ -30,7 +30,7 @@ import {
 import { WorkbenchError, toErrorData } from '../../common/errors';
 import { inferenceEngineUsedSchema } from '../../common/runEvents';
 import type { ModelJob, ModelJobOptions } from '../../common/trainerMessages';
-import { weightsFolder } from '../appPaths';
+import { exportsFolder, weightsFolder } from '../appPaths';
 import { initBackend } from '../engine/backend';
 import { removeStaleTempFiles } from '../io/atomicWrite';
 import { DEFAULT_WEIGHTS_VARIANT } from '../weights/catalog';
@@ -38,9 +38,9 @@ import { ensureWeights, importWeights, listImportedWeights, listWeights, probeWe
 import { assertClassLinksAllowed } from '../dataset/imageFolderListing';
 import { scanDataset } from './datasetScan';
 import { cellImages } from './cellImages';
-import { browseFiles } from './fileBrowser';
+import { browseFiles, makeFolder } from './fileBrowser';
 import { prepareJobExport, prepareJobImport } from './jobCalls';
-import { prepareClassify, prepareExport, preparePredict, runModelJob } from './modelCalls';
+import { allRunDataFolders, prepareClassify, prepareExport, preparePredict, runModelJob, type ExportJobResult } from './modelCalls';
 import { modelCatalog } from './modelCatalog';
 import { pathChecker, type PathChecker, type PathPolicy } from './pathPolicy';
 import { RunManager } from './runManager';
@@ -82,7 +82,24 @@ export interface WorkbenchOptions {
   spawnWorker?: () => TrainerChannel;
   /** Caps on model jobs in worker processes (concurrency, queue, time limits). Default: the queue's. */
   modelJobLimits?: ModelJobQueueLimits;
+  /** Where `models.export` writes when no path is given. Default: `exportsFolder()`, read at each call. */
+  exportsFolder?: string;
+  /**
+   * Told of every export written (after it is complete); what it returns is the reply's `downloads`.
+   * Browser mode registers the files for download; the desktop app records them for "Show in folder".
+   * Default: nothing, no downloads.
+   */
+  onExported?: (written: ExportWritten) => ExportDownload[] | Promise<ExportDownload[]>;
 }
+
+/** What an export wrote: the model (a folder for tfjs) and its card. */
+export interface ExportWritten {
+  format: CallResult<'models.export'>['format'];
+  path: string;
+  card: string;
+}
+
+export type ExportDownload = NonNullable<CallResult<'models.export'>['downloads']>[number];
 
 /** What a transport knows about a call beyond its parameters. */
 export interface CallContext {
@@ -154,12 +171,20 @@ export class Workbench {
       'runs.get': (params) => this.runs.get(params.runId),
       'runs.list': () => this.runs.list(),
       // A model job's result is checked against the call's result schema by dispatch.
-      'models.export': async (params) => (await this.modelJob(await prepareExport(params, this.paths, runFolder))) as CallResult<'models.export'>,
+      'models.export': async (params) => {
+        const places = { exportsFolder: options.exportsFolder ?? exportsFolder(), dataFolders: () => allRunDataFolders(this.runs.runsRoot) };
+        // A model job's result is checked against the call's result schema by dispatch.
+        const written = (await this.modelJob(await prepareExport(params, this.paths, runFolder, places))) as ExportJobResult;
+        // The files are written either way: a host that cannot offer them (a folder gone meanwhile) offers none.
+        const downloads = (await Promise.resolve(options.onExported?.({ format: written.format, path: written.path, card: written.card })).catch(() => undefined)) ?? [];
+        return { ...written, ...(downloads.length > 0 ? { downloads } : {}) };
+      },
       'models.predict': async (params) => (await this.modelJob(await preparePredict(params, this.paths, runFolder))) as CallResult<'models.predict'>,
       'weights.download': (params) => this.weightsDownload(params.depth, params.variant),
       'weights.import': (params) => this.weightsImport(params),
       'weights.reachable': (params) => probeWeightsDownload(params.depth, params.variant, this.weightsStore),
       'files.browse': (params) => browseFiles(params, this.paths, browseRoots()),
+      'files.mkdir': (params) => makeFolder(params, this.paths, () => allRunDataFolders(this.runs.runsRoot)),
       'images.thumbnails': (params) => thumbnails(params, this.paths),
       'models.classify': async (params) => (await this.modelJob(await prepareClassify(params, this.paths, runFolder))) as CallResult<'models.classify'>,
       'runs.images': async (params) => cellImages(await runFolder(params.runId), params),

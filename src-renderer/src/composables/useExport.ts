@@ -5,6 +5,7 @@
  */
 import { getCurrentScope, onScopeDispose, readonly, ref, shallowRef, watch, type Ref, type ShallowRef, type WatchSource } from 'vue';
 import { exportFormatSchema, type CallResult, type Unsubscribe, type WorkbenchApi } from '../../../src-main/common/contract';
+import { defaultExportName, exportFileName, exportNameProblem } from '../../../src-main/common/exportNames';
 import type { ErrorData } from '../../../src-main/common/errors';
 import { unwrap, type ApiError } from '../api/workbench';
 import { toApiError } from './useRun';
@@ -23,24 +24,7 @@ export const FORMAT_AUDIENCE: Record<ExportFormat, { title: string; loadedBy: st
   safetensors: { title: 'safetensors', loadedBy: 'The same weights for the safetensors library (PyTorch, Hugging Face), without pickle.' },
 };
 
-/** `resnet<depth>-<runId>`: what an export is called unless the user says otherwise. */
-export function defaultExportName(depth: number, runId: string): string {
-  return `resnet${depth}-${runId}`;
-}
-
-/** Characters no file name may hold on one of the three desktop systems (Windows is the strictest). */
-const FORBIDDEN_NAME_CHARACTERS = /[<>:"/\\|?*\u0000-\u001f]/;
-
-/** Why `name` cannot be an export's base name, as a sentence; null when it can. */
-export function exportNameProblem(name: string): string | null {
-  const trimmed = name.trim();
-  if (trimmed.length === 0) return 'Give the export a file name.';
-  if (trimmed !== name) return 'The file name cannot start or end with a space.';
-  if (trimmed === '.' || trimmed === '..') return `'${trimmed}' cannot be a file name.`;
-  if (FORBIDDEN_NAME_CHARACTERS.test(trimmed)) return 'The file name cannot contain / \\ : * ? " < > | or control characters; choose the folder with the folder picker.';
-  if (trimmed.length > 200) return 'The file name is longer than 200 characters.';
-  return null;
-}
+export { defaultExportName, exportNameProblem };
 
 /** Whether a path is written Windows-style (drive letter or UNC), so joins use its separator. */
 function usesBackslashes(folder: string): boolean {
@@ -56,7 +40,7 @@ export function joinEnginePath(folder: string, name: string): string {
 
 /** Where one format is written: `<name>.onnx`, `.pth`, `.safetensors`, or the folder `<name>-tfjs`. */
 export function exportOutPath(folder: string, baseName: string, format: ExportFormat): string {
-  return joinEnginePath(folder, format === 'tfjs' ? `${baseName}-tfjs` : `${baseName}.${format}`);
+  return joinEnginePath(folder, exportFileName(baseName, format));
 }
 
 export interface Exportability {
@@ -86,8 +70,8 @@ export function exportability(run: Pick<RunDetail, 'status' | 'events'>): Export
 export interface ExportRequest {
   runId: string;
   formats: readonly ExportFormat[];
-  /** Absolute folder on the engine's machine. */
-  folder: string;
+  /** Absolute folder on the engine's machine; null for the engine's exports folder. */
+  folder: string | null;
   baseName: string;
   /** Replace files already there. */
   force: boolean;
@@ -101,8 +85,12 @@ export interface ExportOutcome {
   /** Where the engine wrote the model and its card (when done). */
   path: string | null;
   card: string | null;
+  /** Browser mode: the model (a zip for tfjs) and card as downloads from the engine's server. */
+  downloads: readonly ExportDownload[];
   error: ErrorData | null;
 }
+
+export type ExportDownload = NonNullable<CallResult<'models.export'>['downloads']>[number];
 
 export interface UseExport {
   /** The run as `runs.get` last described it; null while none is chosen or it could not be read. */
@@ -124,7 +112,7 @@ export interface UseExport {
 /** Checks a request before anything is sent; a sentence for the user, or null. */
 export function exportRequestProblem(request: ExportRequest): string | null {
   if (request.formats.length === 0) return 'Choose at least one format.';
-  if (request.folder.trim() === '') return 'Choose the folder to export to.';
+  if (request.folder !== null && request.folder.trim() === '') return 'Choose the folder to save in, or save in the exports folder.';
   return exportNameProblem(request.baseName);
 }
 
@@ -194,12 +182,14 @@ export function useExport(api: WorkbenchApi, runId: WatchSource<string | null>):
     if (requestProblem.value !== null) return;
     exporting.value = true;
     card.value = null;
+    const folder = request.folder;
     outcomes.value = request.formats.map((format) => ({
       format,
-      out: exportOutPath(request.folder, request.baseName, format),
+      out: folder === null ? exportFileName(request.baseName, format) : exportOutPath(folder, request.baseName, format),
       state: 'waiting',
       path: null,
       card: null,
+      downloads: [],
       error: null,
     }));
     try {
@@ -209,9 +199,11 @@ export function useExport(api: WorkbenchApi, runId: WatchSource<string | null>):
         if (currentId !== request.runId) return;
         update(index, { state: 'exporting' });
         try {
-          const result = unwrap(await api.models.export({ runId: request.runId, format: outcome.format, out: outcome.out, force: request.force }));
+          // Without a folder the engine saves in its exports folder under the name.
+          const where = folder === null ? { name: request.baseName } : { out: outcome.out };
+          const result = unwrap(await api.models.export({ runId: request.runId, format: outcome.format, ...where, force: request.force }));
           if (currentId !== request.runId) return;
-          update(index, { state: 'done', path: result.path, card: result.card });
+          update(index, { state: 'done', path: result.path, card: result.card, downloads: result.downloads ?? [] });
           card.value = { format: result.format, path: result.card, text: result.cardText };
         } catch (caught) {
           if (currentId !== request.runId) return;

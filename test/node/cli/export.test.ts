@@ -85,7 +85,7 @@ describe('export (pth, safetensors)', () => {
     await writeFile(out, 'keep me');
     const refused = await cli('export', '--run', run.folder, '--format', 'pth', '--out', out, '--json');
     expect(refused.code).toBe(1);
-    expect(refused.lines.at(-1)).toMatchObject({ ok: false, error: { code: 'ALREADY_EXISTS' } });
+    expect(refused.lines.at(-1)).toMatchObject({ ok: false, error: { code: 'ALREADY_EXISTS', message: expect.stringContaining('Add --force to replace it') } });
     expect(await readFile(out, 'utf8')).toBe('keep me');
     const forced = await cli('export', '--run', run.folder, '--format', 'pth', '--out', out, '--force');
     expect(forced.code, forced.stderr).toBe(0);

@@ -265,6 +265,7 @@ describe('model calls in a worker process', () => {
     expectError(await flaky.dispatch('models.predict', { model: runId, files, topK: 2 }), 'INTERNAL', 'worker process died');
     expect(value(await flaky.dispatch('models.predict', { model: runId, files, topK: 2 }))).toEqual(expected);
     // Errors keep their codes across the process boundary.
-    expectError(await workbench.dispatch('models.export', { runId, format: 'onnx', out: path.join(root, 'data', 'train', 'blue', '0.png') }), 'ALREADY_EXISTS');
+    await writeFile(path.join(root, 'data', 'existing.onnx'), 'an earlier export');
+    expectError(await workbench.dispatch('models.export', { runId, format: 'onnx', out: path.join(root, 'data', 'existing.onnx') }), 'ALREADY_EXISTS');
   }, 120_000);
 });

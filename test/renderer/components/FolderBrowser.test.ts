@@ -39,6 +39,55 @@ afterEach(() => {
   delete window.workbench;
 });
 
+describe('FolderBrowser, New folder', () => {
+  it('makes a folder in the folder shown and goes into it, ready to be chosen', async () => {
+    const fake = diskApi();
+    fake.handle('files.mkdir', (params: CallParamsInput<'files.mkdir'>): Reply<CallResult<'files.mkdir'>> => {
+      if (params.name === 'train') return { ok: false, error: { code: 'ALREADY_EXISTS', message: "There is already something named 'train' in /data; choose another name." } };
+      const made = `${params.parent}/${params.name}`;
+      TREE[made] = { path: made, parent: params.parent, roots: ['/data'], entries: [], truncated: false };
+      return { ok: true, value: { path: made } };
+    });
+    const wrapper = mount(FolderBrowser, { props: { kind: 'folder', title: 'Export folder' }, attachTo: document.body });
+    await flushPromises();
+    // At the roots there is no folder to make one in.
+    expect(wrapper.get('[data-testid="browser-new-folder"]').attributes('disabled')).toBeDefined();
+    await wrapper.find('[data-name="/data"]').trigger('click');
+    await flushPromises();
+    await wrapper.get('[data-testid="browser-new-folder"]').trigger('click');
+    await flushPromises();
+    expect(wrapper.get('[data-testid="browser-new-folder-form"]').text()).toContain('New folder in /data');
+    expect(document.activeElement).toBe(wrapper.get('[data-testid="browser-new-folder-name"]').element);
+
+    await wrapper.get('[data-testid="browser-new-folder-form"]').trigger('submit');
+    expect(wrapper.get('[data-testid="browser-new-folder-problem"]').text()).toBe('Give the folder a name.');
+    await wrapper.get('[data-testid="browser-new-folder-name"]').setValue('a/b');
+    await wrapper.get('[data-testid="browser-new-folder-form"]').trigger('submit');
+    expect(wrapper.get('[data-testid="browser-new-folder-problem"]').text()).toContain('The folder name cannot contain /');
+    await wrapper.get('[data-testid="browser-new-folder-name"]').setValue('train');
+    await wrapper.get('[data-testid="browser-new-folder-form"]').trigger('submit');
+    await flushPromises();
+    expect(wrapper.get('[data-testid="browser-new-folder-problem"]').text()).toContain('already something named');
+    expect(fake.received['files.mkdir']).toEqual([{ parent: '/data', name: 'train' }]);
+
+    await wrapper.get('[data-testid="browser-new-folder-name"]').setValue('models');
+    await wrapper.get('[data-testid="browser-new-folder-form"]').trigger('submit');
+    await flushPromises();
+    expect(wrapper.find('[data-testid="browser-new-folder-form"]').exists()).toBe(false);
+    expect(wrapper.get<HTMLInputElement>('[data-testid="browser-location"]').element.value).toBe('/data/models');
+    await wrapper.get('[data-testid="browser-choose"]').trigger('click');
+    expect(wrapper.emitted('choose')).toEqual([['/data/models']]);
+    wrapper.unmount();
+  });
+
+  it('is not offered when a file is being chosen', async () => {
+    diskApi();
+    const wrapper = mount(FolderBrowser, { props: { kind: 'file', title: 'Checkpoint' } });
+    await flushPromises();
+    expect(wrapper.find('[data-testid="browser-new-folder"]').exists()).toBe(false);
+  });
+});
+
 describe('FolderBrowser', () => {
   it('starts at the roots, goes into folders and up, and chooses the folder it shows', async () => {
     const fake = diskApi();

@@ -15,7 +15,7 @@ describe('PathPicker', () => {
   it('uses the native dialog in the desktop app', async () => {
     const fake = createFakeApi();
     const pickPaths = vi.fn(async (_options: PickPathsOptions) => ['/home/me/train']);
-    window.workbench = { ...fake.api, dialogs: { pickPaths } } satisfies WorkbenchApi;
+    window.workbench = { ...fake.api, dialogs: { pickPaths, showInFolder: async () => undefined } } satisfies WorkbenchApi;
     const wrapper = mount(PathPicker, { props });
     await wrapper.find('[data-testid="train-dir-choose"]').trigger('click');
     await flushPromises();
@@ -27,7 +27,7 @@ describe('PathPicker', () => {
 
   it('keeps the choice when the native dialog is cancelled', async () => {
     const fake = createFakeApi();
-    window.workbench = { ...fake.api, dialogs: { pickPaths: async () => [] } } satisfies WorkbenchApi;
+    window.workbench = { ...fake.api, dialogs: { pickPaths: async () => [], showInFolder: async () => undefined } } satisfies WorkbenchApi;
     const wrapper = mount(PathPicker, { props: { ...props, modelValue: '/data/train' } });
     await wrapper.find('[data-testid="train-dir-choose"]').trigger('click');
     await flushPromises();
@@ -61,7 +61,7 @@ describe('PathPicker', () => {
 
   it('shows why the native dialog failed', async () => {
     const fake = createFakeApi();
-    window.workbench = { ...fake.api, dialogs: { pickPaths: async () => Promise.reject(new Error('The window is gone.')) } } satisfies WorkbenchApi;
+    window.workbench = { ...fake.api, dialogs: { pickPaths: async () => Promise.reject(new Error('The window is gone.')), showInFolder: async () => undefined } } satisfies WorkbenchApi;
     const wrapper = mount(PathPicker, { props });
     await wrapper.find('[data-testid="train-dir-choose"]').trigger('click');
     await flushPromises();

@@ -79,7 +79,7 @@ describe('WeightsPanel', () => {
       };
     });
     const pickPaths = vi.fn(async (_options: PickPathsOptions) => ['/media/usb/resnet50-f37072fd.pth']);
-    const { wrapper } = await mountPanel({ ...fake, api: { ...fake.api, dialogs: { pickPaths } } });
+    const { wrapper } = await mountPanel({ ...fake, api: { ...fake.api, dialogs: { pickPaths, showInFolder: async () => undefined } } });
     const offline = wrapper.get('[data-testid="weights-offline"]').text();
     expect(offline).toContain('ResNet-18’s ImageNet weights are not on this computer, and they cannot be downloaded from here.');
     expect(offline).toContain('This computer cannot reach download.pytorch.org');
@@ -181,7 +181,7 @@ describe('WeightsPanel', () => {
       },
     }));
     const pickPaths = vi.fn(async (_options: PickPathsOptions) => ['/media/usb/resnet50-11ad3fa6.pth']);
-    const api: WorkbenchApi = { ...fake.api, dialogs: { pickPaths } };
+    const api: WorkbenchApi = { ...fake.api, dialogs: { pickPaths, showInFolder: async () => undefined } };
     const { wrapper } = await mountPanel({ ...fake, api });
     await wrapper.get('[data-testid="weights-import-choose"]').trigger('click');
     await flushPromises();

@@ -81,7 +81,7 @@ export function createFakeApi(): FakeApi {
     models: { catalog: unused, export: unused, predict: unused, classify: unused },
     weights: { list: unused, download: unused, import: unused, reachable: unused },
     dataset: { scan: unused },
-    files: { browse: unused },
+    files: { browse: unused, mkdir: unused },
     images: { thumbnails: unused },
     jobs: { export: unused, import: unused },
     runs: {

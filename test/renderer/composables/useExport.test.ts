@@ -16,8 +16,8 @@ import { createFakeApi, runDetail } from './fakeApi';
 import { failed, finished, RUN_ID, runEvent } from './runEvents.fixture';
 
 describe('export paths and names', () => {
-  it('names exports after the depth and run, and adds each format’s ending', () => {
-    expect(defaultExportName(50, 'r7')).toBe('resnet50-r7');
+  it('names exports after the depth, data set and date, and adds each format’s ending', () => {
+    expect(defaultExportName({ depth: 50, trainDir: '/data/pets/train', runId: '20261202-101010-resnet50-abcdef' })).toBe('resnet50-pets-2026-12-02');
     expect(exportOutPath('/runs/r7', 'resnet50-r7', 'onnx')).toBe('/runs/r7/resnet50-r7.onnx');
     expect(exportOutPath('/runs/r7/', 'm', 'pth')).toBe('/runs/r7/m.pth');
     expect(exportOutPath('/runs/r7', 'm', 'safetensors')).toBe('/runs/r7/m.safetensors');
@@ -45,7 +45,9 @@ describe('export paths and names', () => {
     const request = { runId: 'r', formats: ['onnx'] as const, folder: '/out', baseName: 'm', force: false };
     expect(exportRequestProblem(request)).toBeNull();
     expect(exportRequestProblem({ ...request, formats: [] })).toBe('Choose at least one format.');
-    expect(exportRequestProblem({ ...request, folder: '' })).toBe('Choose the folder to export to.');
+    expect(exportRequestProblem({ ...request, folder: '' })).toBe('Choose the folder to save in, or save in the exports folder.');
+    // No folder: the engine's exports folder.
+    expect(exportRequestProblem({ ...request, folder: null })).toBeNull();
   });
 });
 
@@ -73,7 +75,7 @@ describe('useExport', () => {
     fake.handle('models.export', (params) => {
       order.push(params.format);
       if (params.format === 'pth') return { ok: false, error: { code: 'ALREADY_EXISTS', message: `${params.out} already exists` } };
-      return { ok: true, value: { format: params.format, path: params.out, card: `${params.out}.md`, cardText: `# card for ${params.format}` } };
+      return { ok: true, value: { format: params.format, path: params.out ?? '', card: `${params.out}.md`, cardText: `# card for ${params.format}` } };
     });
     const scope = effectScope();
     const exporter = scope.run(() => useExport(fake.api, () => RUN_ID))!;
@@ -93,6 +95,32 @@ describe('useExport', () => {
     expect(exporter.card.value).toEqual({ format: 'safetensors', path: '/out/m.safetensors.md', text: '# card for safetensors' });
     expect(exporter.exporting.value).toBe(false);
     scope.stop();
+  });
+
+  it('without a folder, asks the engine to save in its exports folder by name, and keeps the downloads it offers', async () => {
+    const fake = createFakeApi();
+    fake.getReply = { ok: true, value: runDetail(RUN_ID, 'finished', []) };
+    const download = (kind: 'model' | 'card', fileName: string) => ({ kind, url: `/download/${kind.repeat(8)}`, fileName });
+    fake.handle('models.export', (params) => ({
+      ok: true,
+      value: {
+        format: params.format,
+        path: `/data/exports/${params.name}.onnx`,
+        card: `/data/exports/${params.name}.onnx.md`,
+        cardText: '# card',
+        downloads: [download('model', `${params.name}.onnx`), download('card', `${params.name}.onnx.md`)],
+      },
+    }));
+    const exporter = effectScope().run(() => useExport(fake.api, () => RUN_ID))!;
+    await flushPromises();
+    await exporter.exportFormats({ runId: RUN_ID, formats: ['onnx'], folder: null, baseName: 'resnet18-pets-2026-12-02', force: false });
+    expect(fake.received['models.export']).toEqual([{ runId: RUN_ID, format: 'onnx', name: 'resnet18-pets-2026-12-02', force: false }]);
+    expect(exporter.outcomes.value[0]).toMatchObject({
+      state: 'done',
+      out: 'resnet18-pets-2026-12-02.onnx',
+      path: '/data/exports/resnet18-pets-2026-12-02.onnx',
+      downloads: [download('model', 'resnet18-pets-2026-12-02.onnx'), download('card', 'resnet18-pets-2026-12-02.onnx.md')],
+    });
   });
 
   it('sends nothing for a bad request and says why', async () => {
@@ -122,7 +150,7 @@ describe('useExport', () => {
     fake.handle('models.export', async (params) => {
       runId.value = 'another-run';
       await flushPromises();
-      return { ok: true, value: { format: params.format, path: params.out, card: `${params.out}.md`, cardText: '# card' } };
+      return { ok: true, value: { format: params.format, path: params.out ?? '', card: `${params.out}.md`, cardText: '# card' } };
     });
     const exporter = effectScope().run(() => useExport(fake.api, runId))!;
     await flushPromises();

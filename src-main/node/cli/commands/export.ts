@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { WorkbenchError } from '../../../common/errors';
 import { initBackend } from '../../engine/backend';
 import { exportRun, parseExportFormat } from '../../export/exportRun';
 import type { ExportFormat } from '../../export/modelCard';
@@ -32,7 +33,12 @@ export function registerExport(program: Command, ctx: CliContext): void {
     }
     const started = performance.now();
     await initBackend();
-    const result = await exportRun({ run: options.run, format, out: options.out, force: options.force === true });
+    const result = await exportRun({ run: options.run, format, out: options.out, force: options.force === true }).catch((error: unknown) => {
+      if (error instanceof WorkbenchError && error.code === 'ALREADY_EXISTS' && options.force !== true && error.message.endsWith('already exists.')) {
+        throw new WorkbenchError('ALREADY_EXISTS', `${error.message} Add --force to replace it, or choose another --out.`);
+      }
+      throw error;
+    });
     const seconds = (performance.now() - started) / 1000;
     out.summary({ format, path: result.path, card: result.card, classes: result.metadata.labels, depth: result.metadata.depth, seconds });
     out.line(`Exported ResNet-${result.metadata.depth} (${result.metadata.labels.length} classes) as ${format} to ${result.path}`);

@@ -9,8 +9,9 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Option, type Command } from 'commander';
 import { WorkbenchError } from '../../../common/errors';
-import { runsFolder, weightsFolder } from '../../appPaths';
+import { exportsFolder, runsFolder, weightsFolder } from '../../appPaths';
 import { dataRootsPolicy, resolveDataRoots } from '../../server/dataRoots';
+import { ExportDownloads } from '../../server/exportDownloads';
 import { checkTokenFormat, isLoopbackHost } from '../../server/serverSecurity';
 import { startWorkbenchServer } from '../../server/workbenchServer';
 import { forkTrainerProcess } from '../../service/trainerHost';
@@ -97,9 +98,13 @@ export function registerServe(program: Command, ctx: CliContext): void {
       throw new WorkbenchError('NOT_FOUND', `The built UI is missing (${path.join(rendererFolder, 'index.html')}); run 'npm run build' first.`);
     }
     // Runs may start from checkpoints imported into the weights folder: readable, never writable from a browser.
-    const roots = await resolveDataRoots(options.dataRoot.length > 0 ? options.dataRoot : [process.cwd()], runsFolder(), [weightsFolder()]);
+    // Exports land in the exports folder unless the user picks a folder; the browser downloads them from there.
+    const roots = await resolveDataRoots(options.dataRoot.length > 0 ? options.dataRoot : [process.cwd()], runsFolder(), [weightsFolder()], [exportsFolder()]);
+    const downloads = new ExportDownloads();
     const workbench = new Workbench({
       runsRoot: roots.runsRoot,
+      exportsFolder: roots.writableRoots[0] ?? exportsFolder(),
+      onExported: (written) => downloads.register(written),
       pathPolicy: dataRootsPolicy(roots),
       browseRoots: () => roots.browseRoots,
       // A run's crash or out-of-memory must not take the server (and every tab) down with it.
@@ -113,6 +118,7 @@ export function registerServe(program: Command, ctx: CliContext): void {
         rendererFolder,
         host: options.host,
         port: options.port,
+        downloads,
         ...(options.token !== undefined ? { token: options.token } : {}),
       });
     } catch (error) {
@@ -125,6 +131,7 @@ export function registerServe(program: Command, ctx: CliContext): void {
     out.line(`ResNet Workbench is serving on ${server.url}`);
     out.line(`data roots: ${roots.dataRoots.join(', ')}`);
     out.line(`runs folder: ${roots.runsRoot}`);
+    out.line(`exports folder: ${roots.writableRoots[0] ?? exportsFolder()} (exports are also downloaded to the browser)`);
     out.line('Press Ctrl-C to stop.');
     if (!isLoopbackHost(options.host)) {
       out.warn(`warning: listening on ${options.host}: anyone on the network who has the URL (with its token) can use this engine and the data roots.`);
