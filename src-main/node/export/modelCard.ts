@@ -104,12 +104,15 @@ paths = sys.argv[1:]
 report(paths, logits)`;
 }
 
+/** What users install to run the snippet (named apart so the built engine's text holds no import of it). */
+const TFJS_PACKAGE = '@tensorflow/tfjs';
+
 function tfjsSnippet(m: ExportMetadata, folderName: string): string {
   const resize = m.crop >= 1 ? `${m.imageSize}` : `Math.round(${m.imageSize} / ${m.crop})`;
   return `// Browser: tf.loadLayersModel('${folderName}/model.json') from wherever you serve the folder.
 // Node without tfjs-node: read the files and hand them to tf.io.fromMemory, as here.
 import { readFileSync } from 'node:fs';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '${TFJS_PACKAGE}';
 
 const folder = ${JSON.stringify(folderName)};
 const json = JSON.parse(readFileSync(\`\${folder}/model.json\`, 'utf8'));

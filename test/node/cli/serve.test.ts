@@ -84,7 +84,7 @@ describe('resnet-workbench serve', () => {
       const ready = await socket.event('engine.ready', () => true, 60_000);
       expect(ready).toMatchObject({ backend: expect.any(String) });
       const browse = await socket.call('files.browse', {});
-      expect(browse).toMatchObject({ ok: true, value: { roots: [dataRoot, path.join(work, 'app', 'runs')] } });
+      expect(browse).toMatchObject({ ok: true, value: { roots: [dataRoot, path.join(work, 'app', 'runs'), path.join(work, 'app', 'exports')] } });
 
       served.child.kill('SIGTERM');
       expect(await socket.closed()).toBe(1001);
