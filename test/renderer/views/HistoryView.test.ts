@@ -203,13 +203,23 @@ describe('HistoryView', () => {
   it('resumes a stopped run and opens it; a cancelled run shows its best epoch so far', async () => {
     const cancelledEvents = [started('run-d'), epoch(1, 0.6, 0.5, true, 'run-d'), epoch(2, 0.5, 0.7, true, 'run-d'), epoch(3, 0.45, 0.65, false, 'run-d'), failed('CANCELLED', 'Training was cancelled.', 'run-d')];
     fake.listReply = { ok: true, value: { runs: [...RUNS, summary('run-d', { status: 'cancelled', testAccuracy: null })] } };
-    fake.handle('runs.get', () => ({ ok: true, value: { ...runDetail('run-d', 'cancelled', cancelledEvents), config: resolveRunConfig({ trainDir: '/data/train', epochs: 10 }) } }));
+    const facts = { classes: ['cat', 'dog', 'fox'], weightsSource: 'none', weightsSha256: null, appVersion: '0.1.0', createdAt: '2026-11-27T10:00:00.000Z' };
+    fake.handle('runs.get', ({ runId }) => ({
+      ok: true,
+      value: runId === 'run-d' ? { ...runDetail('run-d', 'cancelled', cancelledEvents), facts, config: resolveRunConfig({ trainDir: '/data/train', epochs: 10 }) } : detailOf(runId),
+    }));
     fake.handle('runs.resume', ({ runId }) => ({ ok: true, value: { runId, folder: `/runs/${runId}` } }));
     const wrapper = await mountHistory();
     await row(wrapper, 'run-d').trigger('click');
     await flushPromises();
     expect(wrapper.get('[data-testid="run-best-so-far"]').text()).toContain('2 (validation accuracy 65.0%)');
     expect(wrapper.find('[data-testid="run-detail-failure"]').exists()).toBe(false);
+    // A run that failed before it had a folder has nothing to resume.
+    await row(wrapper, 'run-c').trigger('click');
+    await flushPromises();
+    expect(wrapper.find('[data-testid="resume-run"]').exists()).toBe(false);
+    await row(wrapper, 'run-d').trigger('click');
+    await flushPromises();
     await wrapper.get('[data-testid="resume-run"]').trigger('click');
     await flushPromises();
     expect(fake.received['runs.resume']).toEqual([{ runId: 'run-d' }]);
