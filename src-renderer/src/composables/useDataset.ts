@@ -2,7 +2,7 @@
  * Scanning the chosen data folders: `scan(train, test)` asks the engine for the health report and
  * keeps it, with the folders, in the window's session so the other screens see the same choice.
  */
-import { readonly, ref, type Ref } from 'vue';
+import { readonly, ref, shallowRef, type Ref } from 'vue';
 import type { ScanSummaryData, WorkbenchApi } from '../../../src-main/common/contract';
 import { unwrap, type ApiError } from '../api/workbench';
 import { toApiError } from './useRun';
@@ -13,8 +13,8 @@ export interface UseDataset {
   scanning: Readonly<Ref<boolean>>;
   /** The last failed scan; cleared by the next scan. */
   error: Readonly<Ref<ApiError | null>>;
-  /** The folders of the last successful scan (the session's choice may have moved on since). */
-  scanned: Readonly<Ref<{ train: string; test: string | null } | null>>;
+  /** The folders of the last successful scan (the session's choice may have moved on since), and its report. */
+  scanned: Readonly<Ref<{ train: string; test: string | null; report: ScanSummaryData } | null>>;
   /** The report, or null when the scan failed (the error says why). */
   scan: (train: string, test: string | null) => Promise<ScanSummaryData | null>;
 }
@@ -23,7 +23,7 @@ export function useDataset(api: WorkbenchApi): UseDataset {
   const session = useSession();
   const scanning = ref(false);
   const error = ref<ApiError | null>(null);
-  const scanned = ref<{ train: string; test: string | null } | null>(null);
+  const scanned = shallowRef<{ train: string; test: string | null; report: ScanSummaryData } | null>(null);
   let generation = 0;
 
   async function scan(train: string, test: string | null): Promise<ScanSummaryData | null> {
@@ -37,7 +37,7 @@ export function useDataset(api: WorkbenchApi): UseDataset {
       session.trainDir = train;
       session.testDir = test;
       session.scan = summary;
-      scanned.value = { train, test };
+      scanned.value = { train, test, report: summary };
       return summary;
     } catch (caught) {
       if (mine === generation) {
@@ -50,5 +50,5 @@ export function useDataset(api: WorkbenchApi): UseDataset {
     }
   }
 
-  return { scanning: readonly(scanning), error: readonly(error) as Readonly<Ref<ApiError | null>>, scanned: readonly(scanned), scan };
+  return { scanning: readonly(scanning), error: readonly(error) as Readonly<Ref<ApiError | null>>, scanned, scan };
 }

@@ -17,7 +17,7 @@ describe('useDataset', () => {
     expect(summary?.images).toBe(78);
     const session = useSession();
     expect([session.trainDir, session.testDir, session.scan?.images]).toEqual(['/data/train', '/data/test', 78]);
-    expect(dataset.scanned.value).toEqual({ train: '/data/train', test: '/data/test' });
+    expect(dataset.scanned.value).toEqual({ train: '/data/train', test: '/data/test', report: summary });
     expect(dataset.scanning.value).toBe(false);
 
     await dataset.scan('/data/train', null);

@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { resetSession, useSession } from '../../../src-renderer/src/composables/useSession';
 import { resetTrainForm, useTrainForm } from '../../../src-renderer/src/composables/useTrainForm';
 import DataView from '../../../src-renderer/src/views/DataView.vue';
+import { forgetPerFolder, rememberPerFolder, rememberScan } from '../../../src-renderer/src/composables/folderMemory';
 import { cleanTrainScan, splitParentScan, troubledScan } from '../components/scanFixture';
 import { createFakeApi, type FakeApi } from '../composables/fakeApi';
 
@@ -54,6 +55,30 @@ describe('DataView', () => {
 
     await wrapper.get('[data-testid="continue-to-train"]').trigger('click');
     expect(session.view).toBe('train');
+  });
+
+  it('with folder memory, does not call a remembered report of the chosen folders stale', async () => {
+    fake.handle('dataset.scan', () => ({ ok: true, value: cleanTrainScan() }));
+    localStorage.clear();
+    rememberPerFolder();
+    const session = useSession();
+    session.trainDir = '/data/a/train';
+    const wrapper = mount(DataView);
+    await wrapper.get('[data-testid="scan"]').trigger('click');
+    await flushPromises();
+    // Other folders: not this report.
+    session.trainDir = '/data/b/train';
+    await flushPromises();
+    expect(wrapper.find('[data-testid="scan-report"]').exists()).toBe(false);
+    // Folders scanned before, elsewhere: their remembered report, not a stale one.
+    rememberScan('/data/c/train', null, cleanTrainScan());
+    session.trainDir = '/data/c/train';
+    await flushPromises();
+    expect(wrapper.find('[data-testid="scan-report"]').exists()).toBe(true);
+    expect(wrapper.find('[data-testid="scan-stale"]').exists()).toBe(false);
+    wrapper.unmount();
+    forgetPerFolder();
+    localStorage.clear();
   });
 
   it('does not continue from the parent of a split: it says why and offers its train and test folders', async () => {
