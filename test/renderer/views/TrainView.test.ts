@@ -142,6 +142,7 @@ describe('TrainView', () => {
     useSession().trainDir = null;
     const wrapper = await mountView();
     expect(wrapper.get('[data-testid="error-trainDir"]').text()).toContain('Choose a train folder on the Data screen first.');
+    expect(wrapper.get('[data-testid="start-run"]').attributes('disabled')).toBeDefined();
     await wrapper.get('[data-testid="start-run"]').trigger('click');
     expect(fake.received['runs.start']).toBeUndefined();
   });
