@@ -24,6 +24,8 @@ export const resnetDepthSchema = z.union(RESNET_DEPTHS.map((depth) => z.literal(
 export const errorDataSchema = z.strictObject({
   code: z.enum(ERROR_CODES),
   message: z.string(),
+  /** The run the error is about (BUSY: the running run), so no UI reads it out of the message. */
+  runId: z.string().optional(),
 });
 
 export const backendNameSchema = z.enum(['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']);

@@ -28,20 +28,25 @@ export type ErrorCode = (typeof ERROR_CODES)[number];
 
 export class WorkbenchError extends Error {
   readonly code: ErrorCode;
-  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+  /** The run the error is about (a BUSY engine's running run), for programs: no UI parses the message. */
+  readonly runId: string | undefined;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; runId?: string }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'WorkbenchError';
     this.code = code;
+    this.runId = options?.runId;
   }
 }
 
 export interface ErrorData {
   code: ErrorCode;
   message: string;
+  /** The run the error is about, when there is one (BUSY: the running run). */
+  runId?: string;
 }
 
 export function toErrorData(error: unknown): ErrorData {
-  if (error instanceof WorkbenchError) return { code: error.code, message: error.message };
+  if (error instanceof WorkbenchError) return { code: error.code, message: error.message, ...(error.runId !== undefined ? { runId: error.runId } : {}) };
   const message = error instanceof Error ? error.message : String(error);
   return { code: 'INTERNAL', message };
 }

@@ -20,19 +20,3 @@ export function outputFor(ctx: CliContext, options: { json?: boolean }): CliOutp
 export function withJsonOption(command: Command): Command {
   return command.option('--json', 'print JSON lines: events, then a final summary object');
 }
-
-/** Commands whose issue has not landed yet fail clearly rather than pretending. */
-export function registerPlanned(program: Command, name: string, description: string): void {
-  program
-    .command(name)
-    .description(`${description} (not available yet)`)
-    .allowUnknownOption(true)
-    .allowExcessArguments(true)
-    .action(() => {
-      throw new NotAvailableError(`'resnet-workbench ${name}' is not available yet in this version.`);
-    });
-}
-
-export class NotAvailableError extends Error {
-  override name = 'NotAvailableError';
-}

@@ -12,7 +12,7 @@ import { registerScan } from './commands/scan';
 import { registerServe } from './commands/serve';
 import { registerTrain } from './commands/train';
 import { registerWeights } from './commands/weights';
-import { NotAvailableError, type CliContext } from './context';
+import type { CliContext } from './context';
 import { UsageError } from './usage';
 import { APP_VERSION } from '../appVersion';
 
@@ -68,7 +68,6 @@ export async function runCli(argv: readonly string[], ctx: CliContext = { stream
       return fail(2, 'USAGE', error.message.replace(/^error: /, ''));
     }
     if (error instanceof UsageError) return fail(2, 'USAGE', error.message);
-    if (error instanceof NotAvailableError) return fail(1, 'NOT_AVAILABLE', error.message);
     if (error instanceof WorkbenchError) return fail(1, error.code, error.message, error.code);
     const data = toErrorData(error);
     return fail(1, data.code, data.message);

@@ -188,7 +188,7 @@ export class RunManager {
 
   private assertIdle(): void {
     const busy = this.activeRunId();
-    if (busy) throw new WorkbenchError('BUSY', `The run ${busy} is still running; cancel it or wait for it to end before starting another.`);
+    if (busy) throw new WorkbenchError('BUSY', `The run ${busy} is still running; cancel it or wait for it to end before starting another.`, { runId: busy });
   }
 
   cancel(runId: string): CallResult<'runs.cancel'> {

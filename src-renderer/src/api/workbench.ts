@@ -17,10 +17,13 @@ declare global {
 /** A failed call, keeping the contract's error code for the UI to act on. */
 export class ApiError extends Error {
   readonly code: ErrorData['code'];
+  /** The run the error is about (BUSY: the running run). */
+  readonly runId: string | undefined;
   constructor(error: ErrorData) {
     super(error.message);
     this.name = 'ApiError';
     this.code = error.code;
+    this.runId = error.runId;
   }
 }
 

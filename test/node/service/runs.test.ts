@@ -118,7 +118,10 @@ describe('runs', () => {
     // Returned at once: nothing has been trained yet.
     expect(events.some((e) => e.event === 'run.epoch')).toBe(false);
 
-    expectError(await workbench.dispatch('runs.start', { config: { ...tinyRun, trainDir: train, testDir: test } }), 'BUSY', started.runId);
+    const busy = await workbench.dispatch('runs.start', { config: { ...tinyRun, trainDir: train, testDir: test } });
+    expectError(busy, 'BUSY', started.runId);
+    // The running run travels as data too, so no UI reads it out of the sentence.
+    expect(busy.ok === false && busy.error.runId).toBe(started.runId);
     const early = value(await workbench.dispatch('runs.get', { runId: started.runId }));
     expect(early.status).toBe('running');
     expect(early.config).toMatchObject({ trainDir: train, testDir: test, epochs: 3, depth: 18 });

@@ -169,6 +169,16 @@ describe('TrainView', () => {
     expect(useSession().view).toBe('run');
   });
 
+  it('takes the busy run from the refusal itself, not from its words', async () => {
+    fake.handle('runs.start', () => ({ ok: false, error: { code: 'BUSY', message: 'Another run is still training.', runId: '20261127-1200-resnet50' } }));
+    fake.listReply = { ok: true, value: { runs: [] } };
+    const wrapper = await mountView();
+    await wrapper.get('[data-testid="start-run"]').trigger('click');
+    await flushPromises();
+    expect(wrapper.get('[data-testid="open-running-run"]').text()).toBe('Open run 20261127-1200-resnet50');
+    expect(fake.calls.list).toBe(0);
+  });
+
   it('offers fine-tuning without convolution gradients, saying it falls back to the slow cpu backend', async () => {
     engineIs({ backend: 'wasm', tfjsBackend: 'wasm', versions: {}, convGradients: false, skipped: [] });
     const wrapper = await mountView();
