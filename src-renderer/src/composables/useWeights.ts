@@ -45,6 +45,8 @@ export interface UseWeights {
    * the engine's answer, kept until `checkReachable` asks again.
    */
   reachability: (depth: ResNetDepth, variant: WeightsVariant) => WeightsReachability | undefined;
+  /** The ImageNet checkpoint is not here and the engine answered that it cannot be downloaded. */
+  cannotGet: (depth: ResNetDepth, variant: WeightsVariant) => boolean;
   /** Asks the engine (a HEAD request to the server); a failed call counts as unreachable, with its message. */
   checkReachable: (depth: ResNetDepth, variant: WeightsVariant) => Promise<WeightsReachability>;
   refresh: () => Promise<void>;
@@ -89,6 +91,10 @@ export function useWeights(api: WorkbenchApi): UseWeights {
 
   function reachability(depth: ResNetDepth, variant: WeightsVariant): WeightsReachability | undefined {
     return reachable.value.get(reachabilityKey(depth, variant));
+  }
+
+  function cannotGet(depth: ResNetDepth, variant: WeightsVariant): boolean {
+    return pretrained.value.length > 0 && !isPresent(depth, variant) && reachability(depth, variant)?.reachable === false;
   }
 
   async function checkReachable(depth: ResNetDepth, variant: WeightsVariant): Promise<WeightsReachability> {
@@ -158,6 +164,7 @@ export function useWeights(api: WorkbenchApi): UseWeights {
     lastImport,
     isPresent,
     reachability,
+    cannotGet,
     checkReachable,
     refresh,
     download,

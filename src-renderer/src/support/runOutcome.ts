@@ -3,9 +3,19 @@
  * figures, or for a run that stopped (cancelled, failed, interrupted) the best epoch it reached and
  * its validation accuracy, so a run cancelled at 88% still says what it had learned.
  */
+import type { RunStatus } from '../../../src-main/common/contract';
 import type { ErrorData } from '../../../src-main/common/errors';
 import type { RunEvent, RunEventPayload } from '../../../src-main/common/runEvents';
 import { INITIAL_RUN_STATE, reduceRunEvent } from './runState';
+
+/** A run's status in a list or a table, in words. */
+export const RUN_STATUS_TEXT: Readonly<Record<RunStatus, string>> = {
+  running: 'running',
+  finished: 'finished',
+  failed: 'failed',
+  cancelled: 'cancelled',
+  interrupted: 'interrupted (its process ended)',
+};
 
 export interface RunOutcome {
   finished: RunEventPayload<'run.finished'> | null;
